@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/brazezendesk/bridge/shared/lambdatest"
+	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
+)
+
+const (
+	secretID  = "bridge/braze-to-zendesk"
+	agent     = "agent@example.com"
+	zdToken   = "zd-e2e-token"
+	hookToken = "local-braze-webhook-token" // what the events/ files send
+)
+
+type e2e struct {
+	fn   *lambdatest.Function
+	zd   *zendesktest.Server
+	moto *secretstest.Moto
+}
+
+func start(t *testing.T, env ...string) *e2e {
+	t.Helper()
+	moto := secretstest.Start(t)
+	moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": hookToken})
+	zd := zendesktest.New(agent, zdToken)
+	t.Cleanup(zd.Close)
+	vars := append(moto.Env(), "SECRET_ID="+secretID, "ZENDESK_BASE_URL="+zd.URL, "AWS_LAMBDA_LOG_LEVEL=DEBUG")
+	fn := lambdatest.Start(t, lambdatest.Build(t, "braze-to-zendesk"), append(vars, env...)...)
+	return &e2e{fn: fn, zd: zd, moto: moto}
+}
+
+func body(t *testing.T, r events.APIGatewayV2HTTPResponse) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("response body is not JSON: %q", r.Body)
+	}
+	return m
+}
+
+// TestEvents invokes the real bootstrap under the emulator with every
+// events/braze-to-zendesk*.json file, as `sam local invoke` would.
+func TestEvents(t *testing.T) {
+	want := map[string]struct {
+		status     int
+		externalID string
+		ticket     func(t *testing.T, tk map[string]any)
+	}{
+		"braze-to-zendesk.json": {201, "user-123", func(t *testing.T, tk map[string]any) {
+			if tk["status"] != "new" || !strings.HasPrefix(tk["comment"].(map[string]any)["body"].(string), "The user answered No") {
+				t.Errorf("ticket = %v", tk)
+			}
+		}},
+		"braze-to-zendesk-clean.json":     {201, "user-456", nil},
+		"braze-to-zendesk-base64.json":    {201, "user-789", nil},
+		"braze-to-zendesk-bad-token.json": {401, "", nil},
+	}
+	files, _ := filepath.Glob(filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk*.json"))
+	if len(files) != len(want) {
+		t.Fatalf("events/ has %d braze-to-zendesk files, the test expects %d: give each one an expectation", len(files), len(want))
+	}
+	env := start(t)
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			exp, ok := want[name]
+			if !ok {
+				t.Fatalf("no expectation for %s", name)
+			}
+			before := len(env.zd.Tickets())
+			resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, path))
+			out := body(t, resp)
+			if resp.StatusCode != exp.status {
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, exp.status, resp.Body)
+			}
+			if exp.status != 201 {
+				if len(env.zd.Tickets()) != before {
+					t.Error("a refused request reached Zendesk")
+				}
+				return
+			}
+			tks := env.zd.Tickets()
+			if len(tks) != before+1 {
+				t.Fatalf("tickets = %d, want %d", len(tks), before+1)
+			}
+			tk := tks[len(tks)-1]
+			if out["ticket_id"] != tk["id"] {
+				t.Errorf("ticket_id = %v, Zendesk made %v", out["ticket_id"], tk["id"])
+			}
+			var requester *zendesktest.User
+			for _, u := range env.zd.Users() {
+				if u.ExternalID == exp.externalID {
+					requester = &u
+				}
+			}
+			if requester == nil || tk["requester_id"] != float64(requester.ID) {
+				t.Errorf("ticket requester_id = %v, want the user with external_id %s (%v)", tk["requester_id"], exp.externalID, env.zd.Users())
+			}
+			if exp.ticket != nil {
+				exp.ticket(t, tk)
+			}
+		})
+	}
+	// Replaying the seed event (a Braze retry) files no second ticket.
+	n := len(env.zd.Tickets())
+	resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, files[len(files)-1]))
+	if resp.StatusCode != 201 || len(env.zd.Tickets()) != n {
+		t.Errorf("replay: status %d, tickets %d → %d", resp.StatusCode, n, len(env.zd.Tickets()))
+	}
+	for _, s := range []string{zdToken, hookToken, "Bearer", "Basic"} {
+		if strings.Contains(env.fn.Logs(), s) {
+			t.Errorf("the function's logs contain %q", s)
+		}
+	}
+}
+
+func TestRotationThroughSecretsManager(t *testing.T) {
+	env := start(t)
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 201 {
+		t.Fatalf("first: %d %s", r.StatusCode, r.Body)
+	}
+	env.moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": "rotated", "braze_webhook_token": hookToken})
+	env.zd.SetCredentials(agent, "rotated")
+	ev.Headers["idempotency-key"] = "after-rotation"
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 201 {
+		t.Fatalf("after rotation: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+func TestMisconfiguration(t *testing.T) {
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"secret does not exist", []string{"SECRET_ID=bridge/nope"}, "bridge/nope does not exist"},
+		{"no Zendesk host", []string{"ZENDESK_BASE_URL=", "ZENDESK_SUBDOMAIN="}, "ZENDESK_SUBDOMAIN is not set"},
+		{"plain http elsewhere", []string{"ZENDESK_BASE_URL=http://zendesk.example.com"}, "only for a loopback host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := start(t, tc.env...)
+			for range 2 { // the process keeps serving
+				r := env.fn.Invoke(t, ev)
+				if r.StatusCode != 500 || !strings.Contains(body(t, r)["error"].(string), tc.want) {
+					t.Fatalf("got %d %s, want 500 saying %q", r.StatusCode, r.Body, tc.want)
+				}
+			}
+			if len(env.zd.Requests()) != 0 {
+				t.Error("Zendesk was called")
+			}
+		})
+	}
+}
+
+func TestOversizedBody(t *testing.T) {
+	env := start(t)
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
+	ev.Body = `{"ticket": {"comment": {"body": "` + strings.Repeat("x", 256<<10) + `"}}}`
+	r := env.fn.Invoke(t, ev)
+	if r.StatusCode != 413 {
+		t.Fatalf("status = %d, want 413", r.StatusCode)
+	}
+}

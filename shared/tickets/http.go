@@ -1,0 +1,144 @@
+package tickets
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/retry"
+	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
+)
+
+// Budget bounds one request when the platform sets no deadline, and is
+// below API Gateway's 30-second integration limit.
+const Budget = 28 * time.Second
+
+// Handler is the POST /braze/tickets route.
+type Handler struct {
+	Service   *Service
+	Log       *slog.Logger
+	Misconfig *webhook.Misconfig
+}
+
+// Answer is the 201 body.
+type Answer struct {
+	TicketID int64  `json:"ticket_id"`
+	URL      string `json:"url"`
+}
+
+// ServeWebhook authenticates Braze, parses the ticket and files it.
+func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
+	ctx, cancel := context.WithTimeout(ctx, Budget)
+	defer cancel()
+
+	vals, err := h.Service.Secrets.Get(ctx)
+	if err == nil {
+		err = vals.Require(KeyWebhookToken)
+	}
+	if err != nil {
+		return h.Misconfig.Fail(ctx, err)
+	}
+	if !webhook.BearerMatches(req.Header["authorization"], vals.Get(KeyWebhookToken)) {
+		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized,
+			"send the header Authorization: Bearer <braze_webhook_token from the function's secret>"))
+	}
+	r, err := Parse(req.Body)
+	if err != nil {
+		var inv *InvalidError
+		errors.As(err, &inv)
+		return webhook.Fail(&webhook.Error{Status: http.StatusBadRequest, Message: inv.Msg, Field: inv.Field})
+	}
+	key := IdempotencyKey(req.Header["idempotency-key"], req.Body)
+	created, err := h.Service.Create(ctx, r, key)
+	if err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return h.Misconfig.Fail(ctx, ce.Err)
+		}
+		h.Log.WarnContext(ctx, "zendesk call failed", "error", err.Error())
+		return webhook.Fail(failure(err))
+	}
+	h.Log.InfoContext(ctx, "ticket filed", "ticket_id", created.ID, "replayed", created.Replayed)
+	return webhook.JSON(http.StatusCreated, Answer{TicketID: created.ID, URL: created.URL})
+}
+
+// IdempotencyKey is the caller's key when it sent one, else one derived
+// from the body: a Braze retry sends the same bytes, so it gets the same key
+// and Zendesk answers with the ticket it already made.
+func IdempotencyKey(header string, body []byte) string {
+	header = strings.TrimSpace(header)
+	switch {
+	case header == "":
+		sum := sha256.Sum256(body)
+		return "braze-body-" + hex.EncodeToString(sum[:20])
+	case len(header) > 200 || strings.ContainsAny(header, "\r\n"):
+		sum := sha256.Sum256([]byte(header))
+		return "braze-key-" + hex.EncodeToString(sum[:20])
+	default:
+		return header
+	}
+}
+
+// failure maps a Zendesk failure to the answer Braze should get: 4xx for
+// what a retry cannot fix, 429/5xx (which Braze retries) for what it can.
+func failure(err error) *webhook.Error {
+	var ze *zendesk.Error
+	if !errors.As(err, &ze) {
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk could not be reached")
+	}
+	var oot *retry.OutOfTimeError
+	outOfTime := errors.As(err, &oot)
+	switch {
+	case ze.Timeout() || errors.Is(err, context.DeadlineExceeded):
+		return webhook.Errorf(http.StatusGatewayTimeout, "Zendesk did not answer in time")
+	case ze.Status == 0:
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk could not be reached")
+	case ze.Status == http.StatusUnauthorized:
+		return webhook.Errorf(http.StatusBadGateway,
+			"Zendesk rejected zendesk_email / zendesk_api_token from the secret, also after reading it again: fix them in the secret")
+	case ze.Status == http.StatusForbidden:
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the API token's agent may not create tickets or users")
+	case ze.Status == http.StatusNotFound:
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk answered 404: check ZENDESK_SUBDOMAIN")
+	case ze.Status == http.StatusTooManyRequests:
+		return &webhook.Error{Status: http.StatusTooManyRequests, Message: "Zendesk is rate limiting; retry later",
+			RetryAfter: seconds(waitOf(oot, outOfTime, ze))}
+	case ze.Status == http.StatusServiceUnavailable || ze.Status == http.StatusConflict:
+		return &webhook.Error{Status: http.StatusServiceUnavailable, Message: "Zendesk is unavailable; retry later",
+			RetryAfter: seconds(waitOf(oot, outOfTime, ze))}
+	case ze.Status >= 500:
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk failed with "+http.StatusText(ze.Status))
+	default:
+		msg := "Zendesk refused to " + ze.Op
+		if ze.Code != "" {
+			msg += ": " + ze.Code
+		}
+		if ze.Description != "" {
+			msg += ": " + ze.Description
+		}
+		e := &webhook.Error{Status: http.StatusUnprocessableEntity, Message: msg}
+		if len(ze.Details) > 0 {
+			e.Details = ze.Details
+		}
+		return e
+	}
+}
+
+func waitOf(oot *retry.OutOfTimeError, ok bool, ze *zendesk.Error) time.Duration {
+	if ok && oot.Wait > 0 {
+		return oot.Wait
+	}
+	return ze.RetryAfter
+}
+
+// seconds rounds a wait up to whole seconds; 0 means none was said.
+func seconds(d time.Duration) int {
+	return int(math.Ceil(d.Seconds()))
+}
