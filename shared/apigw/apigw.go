@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ func Adapt(h webhook.Handler, log *slog.Logger) Handler {
 		var out webhook.Response
 		defer func() {
 			if p := recover(); p != nil {
-				log.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(p))
+				// The panic's type and stack only: its value may hold request data.
+				log.ErrorContext(ctx, "handler panicked", "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
 				out = webhook.Fail(webhook.Errorf(http.StatusInternalServerError, "internal error; the request was not processed"))
 			}
 			resp = toEvent(out)

@@ -93,7 +93,7 @@ func (p Policy) Do(ctx context.Context, fn func(ctx context.Context) error) erro
 // backoff is "full jitter" exponential backoff: uniform in [d/2, d] where d
 // doubles per try from Base, capped at Max.
 func (p Policy) backoff(i int) time.Duration {
-	d := p.Base << i
+	d := p.Base << min(i, 20) // 2^20 × any sane base neither overflows nor matters
 	if d <= 0 || (p.Max > 0 && d > p.Max) {
 		d = p.Max
 	}

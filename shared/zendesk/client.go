@@ -1,17 +1,16 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/httpjson"
 	"github.com/brazezendesk/bridge/shared/retry"
 )
 
@@ -108,31 +107,20 @@ func (c *Client) CreateTicket(ctx context.Context, cred Credentials, ticket map[
 
 // post sends body with retries and decodes a 2xx answer into out.
 func (c *Client) post(ctx context.Context, op, path string, cred Credentials, body []byte, key string, out any) (http.Header, error) {
+	h := http.Header{"Authorization": {cred.authorization()}}
+	if key != "" {
+		h.Set("Idempotency-Key", key)
+	}
 	var header http.Header
 	err := c.Retry.Do(ctx, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Base.JoinPath(path).String(), bytes.NewReader(body))
+		resp, err := httpjson.Post(ctx, c.HTTP, c.Base.JoinPath(path).String(), h, body)
 		if err != nil {
 			return &Error{Op: op, Err: err}
 		}
-		req.Header.Set("Authorization", cred.authorization())
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
-		if key != "" {
-			req.Header.Set("Idempotency-Key", key)
+		if !resp.OK() {
+			return apiError(op, resp)
 		}
-		resp, err := c.HTTP.Do(req)
-		if err != nil {
-			return &Error{Op: op, Err: err}
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err != nil {
-			return &Error{Op: op, Err: err}
-		}
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			return apiError(op, resp, b)
-		}
-		if err := json.Unmarshal(b, out); err != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return &Error{Op: op, Status: http.StatusBadGateway, Description: "the answer was not JSON"}
 		}
 		header = resp.Header

@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/brazezendesk/bridge/shared/httpjson"
 )
 
 // ErrUnauthorized matches (with errors.Is) a 401 from Zendesk: the email or
@@ -68,14 +69,14 @@ func (e *Error) Timeout() bool {
 	return e.Status == 0 && errors.Is(e.Err, context.DeadlineExceeded)
 }
 
-func apiError(op string, resp *http.Response, body []byte) *Error {
-	e := &Error{Op: op, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+func apiError(op string, resp *httpjson.Response) *Error {
+	e := &Error{Op: op, Status: resp.Status, RetryAfter: httpjson.RetryAfter(resp.Header, time.Now())}
 	var shape struct {
 		Error       json.RawMessage `json:"error"`
 		Description string          `json:"description"`
 		Details     json.RawMessage `json:"details"`
 	}
-	if json.Unmarshal(body, &shape) != nil {
+	if json.Unmarshal(resp.Body, &shape) != nil {
 		return e
 	}
 	e.Description, e.Details = shape.Description, shape.Details
@@ -96,14 +97,4 @@ func apiError(op string, resp *http.Response, body []byte) *Error {
 		e.Details = nil
 	}
 	return e
-}
-
-// retryAfter reads a Retry-After header in seconds; dates are rare here
-// and read as "not said".
-func retryAfter(v string) time.Duration {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
 }

@@ -1,0 +1,368 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+func TestBearerMatches(t *testing.T) {
+	const tok = "s3cr3t-T0ken"
+	tests := []struct {
+		name string
+		auth string
+		want string
+		ok   bool
+	}{
+		{"exact match", "Bearer " + tok, tok, true},
+		{"wrong token", "Bearer nope", tok, false},
+		{"token prefix", "Bearer " + tok[:5], tok, false},
+		{"token with extra suffix", "Bearer " + tok + "x", tok, false},
+		{"token differs in case", "Bearer " + strings.ToUpper(tok), tok, false},
+		{"missing scheme", tok, tok, false},
+		{"scheme only", "Bearer", tok, false},
+		{"scheme and space only", "Bearer ", tok, false},
+		{"empty header", "", tok, false},
+		{"lower-case scheme accepted", "bearer " + tok, tok, true},
+		{"upper-case scheme accepted", "BEARER " + tok, tok, true},
+		{"extra spaces between", "Bearer    " + tok, tok, true},
+		{"surrounding spaces", "  Bearer " + tok + "  ", tok, true},
+		{"trailing tab and newline", "Bearer " + tok + "\t\r\n", tok, true},
+		{"leading space before scheme", " Bearer " + tok, tok, true},
+		{"tab instead of space", "Bearer\t" + tok, tok, false},
+		{"no space after scheme", "Bearer" + tok, tok, false},
+		{"empty want never matches", "Bearer ", "", false},
+		{"empty want, bare scheme", "Bearer", "", false},
+		{"empty want, some token", "Bearer x", "", false},
+		{"empty want, spaces", "Bearer    ", "", false},
+		{"Basic scheme", "Basic x", "x", false},
+		{"Basic scheme, real token", "Basic " + tok, tok, false},
+		{"other scheme", "Token " + tok, tok, false},
+		{"token containing a space", "Bearer a b", "a b", true},
+		{"token containing a space, partial", "Bearer a b", "a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := webhook.BearerMatches(tt.auth, tt.want); got != tt.ok {
+				t.Fatalf("BearerMatches(%q, %q) = %v, want %v", tt.auth, tt.want, got, tt.ok)
+			}
+		})
+	}
+}
+
+func FuzzBearerMatches(f *testing.F) {
+	f.Add("Bearer abc", "abc")
+	f.Add("bearer  abc ", "abc")
+	f.Add("Basic abc", "abc")
+	f.Add("", "")
+	f.Add("Bearer ", "")
+	f.Add("Bearer a b c", "a b c")
+	f.Add("Bearer\u00a0x", "x")
+	f.Fuzz(func(t *testing.T, auth, tok string) {
+		// Never panics, and an empty want never matches.
+		got := webhook.BearerMatches(auth, tok)
+		if tok == "" && got {
+			t.Fatalf("BearerMatches(%q, \"\") = true", auth)
+		}
+		// A match means the header, trimmed, is a bearer scheme then the
+		// token after white space.
+		if got {
+			a := strings.TrimSpace(auth)
+			if len(a) < 7 || !strings.EqualFold(a[:7], "Bearer ") || strings.TrimSpace(a[7:]) != tok {
+				t.Fatalf("BearerMatches(%q, %q) = true, but the header does not carry that token", auth, tok)
+			}
+		}
+		if tok == "" || strings.TrimSpace(tok) != tok {
+			return
+		}
+		// Any token without surrounding white space round-trips,
+		// whatever the scheme's case or the padding around it.
+		for _, h := range []string{"Bearer " + tok, "bearer " + tok, "BEARER  " + tok + " ", " Bearer\u0020" + tok + "\n"} {
+			if !webhook.BearerMatches(h, tok) {
+				t.Fatalf("BearerMatches(%q, %q) = false, want true", h, tok)
+			}
+		}
+		// And any other token is refused.
+		if webhook.BearerMatches("Bearer "+tok+"x", tok) {
+			t.Fatalf("BearerMatches accepted a longer token for %q", tok)
+		}
+		if webhook.BearerMatches("Bearer "+tok, tok+"x") {
+			t.Fatalf("BearerMatches accepted a shorter token for %q", tok+"x")
+		}
+		if webhook.BearerMatches("Basic "+tok, tok) {
+			t.Fatalf("BearerMatches accepted the Basic scheme for %q", tok)
+		}
+	})
+}
+
+func decodeBody(t *testing.T, r webhook.Response) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.Body, err)
+	}
+	return m
+}
+
+func TestFail(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        *webhook.Error
+		wantStatus int
+		wantBody   map[string]any
+		wantRetry  string // "" means no retry-after header
+	}{
+		{
+			name:       "message only",
+			err:        webhook.Errorf(http.StatusBadRequest, "the body is not JSON"),
+			wantStatus: 400,
+			wantBody:   map[string]any{"error": "the body is not JSON"},
+		},
+		{
+			name:       "field",
+			err:        &webhook.Error{Status: 400, Message: "unknown status", Field: "ticket.status"},
+			wantStatus: 400,
+			wantBody:   map[string]any{"error": "unknown status", "field": "ticket.status"},
+		},
+		{
+			name:       "retry after",
+			err:        &webhook.Error{Status: 429, Message: "rate limited", RetryAfter: 30},
+			wantStatus: 429,
+			wantBody:   map[string]any{"error": "rate limited", "retry_after": float64(30)},
+			wantRetry:  "30",
+		},
+		{
+			name:       "all fields",
+			err:        &webhook.Error{Status: 503, Message: "busy", Field: "f", RetryAfter: 7, Details: map[string]any{"k": "v"}},
+			wantStatus: 503,
+			wantBody:   map[string]any{"error": "busy", "field": "f", "retry_after": float64(7), "details": map[string]any{"k": "v"}},
+			wantRetry:  "7",
+		},
+		{
+			name:       "zero retry after is not sent",
+			err:        &webhook.Error{Status: 502, Message: "bad gateway", RetryAfter: 0},
+			wantStatus: 502,
+			wantBody:   map[string]any{"error": "bad gateway"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := webhook.Fail(tt.err)
+			if r.Status != tt.wantStatus {
+				t.Errorf("Status = %d, want %d", r.Status, tt.wantStatus)
+			}
+			if ct := r.Header["content-type"]; ct != "application/json" {
+				t.Errorf("content-type = %q, want application/json", ct)
+			}
+			ra, has := r.Header["retry-after"]
+			if tt.wantRetry == "" && has {
+				t.Errorf("retry-after = %q, want none", ra)
+			}
+			if tt.wantRetry != "" && ra != tt.wantRetry {
+				t.Errorf("retry-after = %q, want %q", ra, tt.wantRetry)
+			}
+			if got := decodeBody(t, r); !reflect.DeepEqual(got, tt.wantBody) {
+				t.Errorf("body = %v, want %v", got, tt.wantBody)
+			}
+			if bytes.Contains(r.Body, []byte(`"Status"`)) || bytes.Contains(r.Body, []byte(`"status"`)) {
+				t.Errorf("body %s carries the status field", r.Body)
+			}
+		})
+	}
+}
+
+func TestErrorf(t *testing.T) {
+	e := webhook.Errorf(http.StatusUnauthorized, "missing bearer token")
+	if e.Status != 401 || e.Message != "missing bearer token" || e.Field != "" || e.RetryAfter != 0 || e.Details != nil {
+		t.Fatalf("Errorf = %+v", e)
+	}
+	var err error = e
+	if err.Error() != "missing bearer token" {
+		t.Fatalf("Error() = %q", err.Error())
+	}
+	var we *webhook.Error
+	if !errors.As(err, &we) || we != e {
+		t.Fatal("errors.As *webhook.Error failed")
+	}
+}
+
+func TestJSON(t *testing.T) {
+	r := webhook.JSON(http.StatusCreated, map[string]any{"ticket_id": 42, "url": "https://acme.zendesk.com/agent/tickets/42"})
+	if r.Status != 201 || r.Header["content-type"] != "application/json" {
+		t.Fatalf("JSON = %d %v", r.Status, r.Header)
+	}
+	if string(r.Body) != `{"ticket_id":42,"url":"https://acme.zendesk.com/agent/tickets/42"}` {
+		t.Fatalf("body = %s", r.Body)
+	}
+
+	// A value that cannot be encoded is a 500 with a JSON error.
+	r = webhook.JSON(http.StatusOK, map[string]any{"c": make(chan int)})
+	if r.Status != http.StatusInternalServerError || r.Header["content-type"] != "application/json" {
+		t.Fatalf("unencodable: %d %v", r.Status, r.Header)
+	}
+	if m := decodeBody(t, r); m["error"] == nil || m["error"] == "" {
+		t.Fatalf("unencodable: body %s has no error", r.Body)
+	}
+
+	// Each response has its own header map.
+	a, b := webhook.JSON(200, 1), webhook.JSON(200, 2)
+	a.Header["x"] = "y"
+	if _, ok := b.Header["x"]; ok {
+		t.Fatal("responses share a header map")
+	}
+}
+
+func TestHandlerFunc(t *testing.T) {
+	var got webhook.Request
+	h := webhook.HandlerFunc(func(_ context.Context, req webhook.Request) webhook.Response {
+		got = req
+		return webhook.JSON(200, map[string]string{"ok": "yes"})
+	})
+	var _ webhook.Handler = h
+	req := webhook.Request{Header: map[string]string{"a": "b"}, Body: []byte("x")}
+	r := h.ServeWebhook(context.Background(), req)
+	if r.Status != 200 || string(r.Body) != `{"ok":"yes"}` || !reflect.DeepEqual(got, req) {
+		t.Fatalf("ServeWebhook = %+v, handler saw %+v", r, got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", l, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestMisconfigFail(t *testing.T) {
+	var buf syncBuffer
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	ctx := context.Background()
+	errA := errors.New("the secret has no braze_webhook_token")
+	errB := errors.New("SECRET_ID is not set")
+
+	check := func(r webhook.Response, err error) {
+		t.Helper()
+		if r.Status != http.StatusInternalServerError {
+			t.Errorf("Status = %d, want 500", r.Status)
+		}
+		if r.Header["content-type"] != "application/json" {
+			t.Errorf("content-type = %q", r.Header["content-type"])
+		}
+		msg, _ := decodeBody(t, r)["error"].(string)
+		if !strings.Contains(msg, err.Error()) || !strings.Contains(msg, "misconfigured") {
+			t.Errorf("error = %q, want it to say misconfigured and name %q", msg, err)
+		}
+	}
+
+	check(m.Fail(ctx, errA), errA)
+	if n := len(buf.lines(t)); n != 1 {
+		t.Fatalf("after the first failure: %d log lines, want 1", n)
+	}
+	check(m.Fail(ctx, errA), errA)
+	// An equal message from another error value is the same problem.
+	check(m.Fail(ctx, errors.New(errA.Error())), errA)
+	if n := len(buf.lines(t)); n != 1 {
+		t.Fatalf("after repeating the same error: %d log lines, want 1", n)
+	}
+	check(m.Fail(ctx, errB), errB)
+	check(m.Fail(ctx, errB), errB)
+	lines := buf.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("after a second distinct error: %d log lines, want 2", len(lines))
+	}
+	for i, want := range []error{errA, errB} {
+		l := lines[i]
+		if l["level"] != "ERROR" || l["error"] != want.Error() || l["msg"] == "" {
+			t.Errorf("log line %d = %v, want level ERROR and error %q", i, l, want)
+		}
+	}
+}
+
+func TestMisconfigFailConcurrent(t *testing.T) {
+	var buf syncBuffer
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := errors.New("missing A")
+			if i%2 == 1 {
+				err = errors.New("missing B")
+			}
+			m.Fail(context.Background(), err)
+		}()
+	}
+	wg.Wait()
+	if n := len(buf.lines(t)); n != 2 {
+		t.Fatalf("%d log lines for 2 distinct errors under concurrency, want 2", n)
+	}
+}
+
+func TestMisconfigNilLog(t *testing.T) {
+	m := &webhook.Misconfig{}
+	r := m.Fail(context.Background(), errors.New("x is missing"))
+	if r.Status != 500 {
+		t.Fatalf("Status = %d", r.Status)
+	}
+}
+
+func TestMisconfigUnconfigured(t *testing.T) {
+	var buf syncBuffer
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	h := m.Unconfigured(errors.New("ZENDESK_SUBDOMAIN is not set"))
+	for range 3 {
+		r := h.ServeWebhook(context.Background(), webhook.Request{Header: map[string]string{"authorization": "Bearer hunter2"}, Body: []byte(`{"secret":"hunter2"}`)})
+		if r.Status != 500 {
+			t.Fatalf("Status = %d, want 500", r.Status)
+		}
+		msg, _ := decodeBody(t, r)["error"].(string)
+		if !strings.Contains(msg, "ZENDESK_SUBDOMAIN is not set") {
+			t.Fatalf("error = %q", msg)
+		}
+	}
+	if n := len(buf.lines(t)); n != 1 {
+		t.Fatalf("%d log lines, want 1", n)
+	}
+	if strings.Contains(buf.buf.String(), "hunter2") {
+		t.Fatalf("log carries request data: %s", buf.buf.String())
+	}
+}
+
+func TestMaxBody(t *testing.T) {
+	if webhook.MaxBody != 256*1024 {
+		t.Fatalf("MaxBody = %d, want 256 KiB", webhook.MaxBody)
+	}
+}
