@@ -16,7 +16,9 @@ FUZZ_TARGETS := \
 	./shared/liquidjson:FuzzDecode \
 	./shared/apigw:FuzzRequest \
 	./shared/webhook:FuzzBearerMatches \
-	./shared/tickets:FuzzParse
+	./shared/webhook:FuzzVerifyZendesk \
+	./shared/tickets:FuzzParse \
+	./shared/tracking:FuzzParse
 
 .PHONY: all build tools check-tools test unit fuzz lint bench deploy clean
 

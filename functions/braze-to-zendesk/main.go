@@ -8,21 +8,14 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/brazezendesk/bridge/shared/apigw"
-	"github.com/brazezendesk/bridge/shared/logging"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tickets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
-func main() {
-	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	mis := &webhook.Misconfig{Log: log}
-	lambda.Start(apigw.Adapt(handler(context.Background(), mis), log))
-}
+func main() { apigw.Main(handler) }
 
 // handler wires the route from the environment; what is missing becomes a
 // 500 naming it rather than a crash, so the function keeps answering.

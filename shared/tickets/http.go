@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/retry"
+	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
@@ -58,7 +59,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body)
 	created, err := h.Service.Create(ctx, r, key)
 	if err != nil {
-		var ce *ConfigError
+		var ce *secrets.ConfigError
 		if errors.As(err, &ce) {
 			return h.Misconfig.Fail(ctx, ce.Err)
 		}

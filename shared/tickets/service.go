@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"errors"
 
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/zendesk"
@@ -22,18 +21,6 @@ type Zendesk interface {
 	AgentURL(id int64) string
 }
 
-// Secrets yields the function's secret, and a fresh copy on demand.
-type Secrets interface {
-	Get(ctx context.Context) (secrets.Values, error)
-	Refresh(ctx context.Context) (secrets.Values, error)
-}
-
-// ConfigError is a missing or malformed secret: the operator's to fix.
-type ConfigError struct{ Err error }
-
-func (e *ConfigError) Error() string { return e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
-
 // Created is a filed ticket.
 type Created struct {
 	ID       int64
@@ -44,7 +31,7 @@ type Created struct {
 // Service files tickets in Zendesk.
 type Service struct {
 	Zendesk Zendesk
-	Secrets Secrets
+	Secrets secrets.Fetcher
 }
 
 // Create files r's ticket under key. The requester is resolved first: a
@@ -85,36 +72,12 @@ func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, 
 	return Created{ID: t.ID, URL: s.Zendesk.AgentURL(t.ID), Replayed: t.Replayed}, nil
 }
 
-// withCredentials runs call with the secret's Zendesk credentials and, when
-// Zendesk rejects them, once more with a freshly fetched secret: a rotated
-// token then works without a redeploy.
+// withCredentials runs call with the secret's Zendesk credentials, and
+// once more with a fresh secret if Zendesk rejects them.
 func (s *Service) withCredentials(ctx context.Context, call func(zendesk.Credentials) error) error {
-	vals, err := s.Secrets.Get(ctx)
-	if err != nil {
-		return &ConfigError{Err: err}
-	}
-	cred, err := credentials(vals)
-	if err != nil {
-		return err
-	}
-	err = call(cred)
-	if !errors.Is(err, zendesk.ErrUnauthorized) {
-		return err
-	}
-	if vals, err = s.Secrets.Refresh(ctx); err != nil {
-		return &ConfigError{Err: err}
-	}
-	if cred, err = credentials(vals); err != nil {
-		return err
-	}
-	return call(cred)
-}
-
-func credentials(v secrets.Values) (zendesk.Credentials, error) {
-	if err := v.Require(KeyEmail, KeyToken); err != nil {
-		return zendesk.Credentials{}, &ConfigError{Err: err}
-	}
-	return zendesk.Credentials{Email: v.Get(KeyEmail), Token: v.Get(KeyToken)}, nil
+	return secrets.WithRefetch(ctx, s.Secrets, []string{KeyEmail, KeyToken}, zendesk.ErrUnauthorized, func(v secrets.Values) error {
+		return call(zendesk.Credentials{Email: v.Get(KeyEmail), Token: v.Get(KeyToken)})
+	})
 }
 
 func firstNonEmpty(s ...string) string {

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/brazezendesk/bridge/shared/apigw"
+	"github.com/brazezendesk/bridge/shared/braze/brazetest"
+	"github.com/brazezendesk/bridge/shared/lambdatest"
+	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+)
+
+const (
+	secretID   = "bridge/zendesk-to-braze"
+	apiKey     = "braze-e2e-key"
+	hookSecret = "local-zendesk-webhook-secret" // what the events/ files are signed with
+)
+
+type e2e struct {
+	fn   *lambdatest.Function
+	bz   *brazetest.Server
+	moto *secretstest.Moto
+}
+
+func start(t *testing.T, env ...string) *e2e {
+	t.Helper()
+	moto := secretstest.Start(t)
+	moto.Put(t, secretID, map[string]string{"braze_api_key": apiKey, "zendesk_webhook_secret": hookSecret})
+	bz := brazetest.New(apiKey)
+	t.Cleanup(bz.Close)
+	vars := append(moto.Env(), "SECRET_ID="+secretID, "BRAZE_REST_ENDPOINT="+bz.URL, "AWS_LAMBDA_LOG_LEVEL=DEBUG")
+	fn := lambdatest.Start(t, lambdatest.Build(t, "zendesk-to-braze"), append(vars, env...)...)
+	return &e2e{fn: fn, bz: bz, moto: moto}
+}
+
+// event loads an events/ file and signs it now, as Zendesk would send it;
+// the bad-signature sample is signed with another secret.
+func event(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", name))
+	secret := hookSecret
+	if strings.Contains(name, "bad-signature") {
+		secret = "not-the-secret"
+	}
+	if err := apigw.SignZendesk(&ev, secret, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func body(t *testing.T, r events.APIGatewayV2HTTPResponse) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("response body is not JSON: %q", r.Body)
+	}
+	return m
+}
+
+func TestEvents(t *testing.T) {
+	want := map[string]struct {
+		status int
+		check  func(t *testing.T, bz *brazetest.Server)
+	}{
+		"zendesk-to-braze.json": {200, func(t *testing.T, bz *brazetest.Server) {
+			ev := bz.Events()[len(bz.Events())-1]
+			props := ev["properties"].(map[string]any)
+			if ev["name"] != "zendesk_ticket_solved" || ev["external_id"] != "user-123" || props["ticket_id"] != float64(4211) {
+				t.Errorf("event = %v", ev)
+			}
+			if _, kept := props["satisfaction"]; kept {
+				t.Error("an unrendered placeholder became a property")
+			}
+		}},
+		"zendesk-to-braze-users-track.json": {200, func(t *testing.T, bz *brazetest.Server) {
+			if len(bz.Attributes()) != 1 || bz.Attributes()[0]["zendesk_last_ticket_status"] != "Solved" {
+				t.Errorf("attributes = %v", bz.Attributes())
+			}
+		}},
+		"zendesk-to-braze-bad-signature.json": {401, nil},
+	}
+	files, _ := filepath.Glob(filepath.Join(lambdatest.Root(t), "events", "zendesk-to-braze*.json"))
+	if len(files) != len(want) {
+		t.Fatalf("events/ has %d zendesk-to-braze files, the test expects %d: give each one an expectation", len(files), len(want))
+	}
+	env := start(t)
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			exp, ok := want[name]
+			if !ok {
+				t.Fatalf("no expectation for %s", name)
+			}
+			before := len(env.bz.Requests())
+			resp := env.fn.Invoke(t, event(t, name))
+			body(t, resp)
+			if resp.StatusCode != exp.status {
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, exp.status, resp.Body)
+			}
+			if exp.status != 200 {
+				if len(env.bz.Requests()) != before {
+					t.Error("a refused request reached Braze")
+				}
+				return
+			}
+			exp.check(t, env.bz)
+		})
+	}
+
+	// A Zendesk retry (same invocation id, fresh signature) is not sent again.
+	n := len(env.bz.Requests())
+	resp := env.fn.Invoke(t, event(t, "zendesk-to-braze.json"))
+	if resp.StatusCode != 200 || body(t, resp)["duplicate"] != true || len(env.bz.Requests()) != n {
+		t.Errorf("retry: %d %s, braze calls %d → %d", resp.StatusCode, resp.Body, n, len(env.bz.Requests()))
+	}
+	for _, s := range []string{apiKey, hookSecret, "Bearer"} {
+		if strings.Contains(env.fn.Logs(), s) {
+			t.Errorf("the function's logs contain %q", s)
+		}
+	}
+}
+
+func TestStaleSampleIsRefused(t *testing.T) {
+	env := start(t)
+	// As committed, the sample's signature is older than five minutes.
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "zendesk-to-braze.json"))
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 401 || !strings.Contains(body(t, r)["error"].(string), "5 minutes") {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+}
+
+func TestRotationAndMisconfiguration(t *testing.T) {
+	env := start(t)
+	if r := env.fn.Invoke(t, event(t, "zendesk-to-braze.json")); r.StatusCode != 200 {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+	env.moto.Put(t, secretID, map[string]string{"braze_api_key": "rotated", "zendesk_webhook_secret": hookSecret})
+	env.bz.SetAPIKey("rotated")
+	ev := event(t, "zendesk-to-braze-users-track.json")
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 200 {
+		t.Fatalf("after rotation: %d %s", r.StatusCode, r.Body)
+	}
+
+	for _, tc := range []struct{ name, env, want string }{
+		{"endpoint not Braze", "BRAZE_REST_ENDPOINT=https://example.com", "BRAZE_REST_ENDPOINT must be a Braze REST endpoint"},
+		{"endpoint missing", "BRAZE_REST_ENDPOINT=", "BRAZE_REST_ENDPOINT is not set"},
+		{"secret id missing", "SECRET_ID=", "SECRET_ID is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := start(t, tc.env)
+			r := env.fn.Invoke(t, event(t, "zendesk-to-braze.json"))
+			if r.StatusCode != 500 || !strings.Contains(body(t, r)["error"].(string), tc.want) {
+				t.Fatalf("%d %s, want 500 saying %q", r.StatusCode, r.Body, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package braze
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		raw string
+		ok  bool
+	}{
+		{"https://rest.iad-01.braze.com", true},
+		{"https://rest.fra-02.braze.eu/", true},
+		{"https://rest.au-01.braze.com", true},
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:9", true},
+		{"", false},
+		{"rest.iad-01.braze.com", false},
+		{"http://rest.iad-01.braze.com", false},
+		{"https://rest.iad-01.braze.com.evil.example", false},
+		{"https://dashboard-01.braze.com", false},
+		{"https://rest.iad-01.braze.com/users/track", false},
+		{"https://user:pw@rest.iad-01.braze.com", false},
+	} {
+		_, err := Endpoint(tc.raw)
+		if (err == nil) != tc.ok {
+			t.Errorf("Endpoint(%q) = %v, want ok=%v", tc.raw, err, tc.ok)
+		}
+		if err != nil && tc.raw != "" && strings.Contains(err.Error(), tc.raw) {
+			t.Errorf("error repeats the value: %v", err)
+		}
+	}
+}
+
+func objects(prefix string, n int) []Object {
+	out := make([]Object, n)
+	for i := range out {
+		out[i] = Object{"external_id": fmt.Sprint(prefix, i)}
+	}
+	return out
+}
+
+func TestBatches(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      Track
+		batches []int // objects per batch
+	}{
+		{"empty", Track{}, nil},
+		{"one", Track{Events: objects("e", 1)}, []int{1}},
+		{"exactly 75", Track{Attributes: objects("a", 25), Events: objects("e", 50)}, []int{75}},
+		{"76", Track{Attributes: objects("a", 25), Events: objects("e", 50), Purchases: objects("p", 1)}, []int{75, 1}},
+		{"200 events", Track{Events: objects("e", 200)}, []int{75, 75, 50}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Batches(tc.in)
+			if len(got) != len(tc.batches) {
+				t.Fatalf("batches = %d, want %d", len(got), len(tc.batches))
+			}
+			var seen []string
+			for i, b := range got {
+				if b.Len() != tc.batches[i] {
+					t.Errorf("batch %d has %d objects, want %d", i, b.Len(), tc.batches[i])
+				}
+				for _, arr := range [][]Object{b.Attributes, b.Events, b.Purchases} {
+					for _, o := range arr {
+						seen = append(seen, o["external_id"].(string))
+					}
+				}
+			}
+			var want []string
+			for _, arr := range [][]Object{tc.in.Attributes, tc.in.Events, tc.in.Purchases} {
+				for _, o := range arr {
+					want = append(want, o["external_id"].(string))
+				}
+			}
+			if fmt.Sprint(seen) != fmt.Sprint(want) {
+				t.Errorf("objects reordered or lost:\n got %v\nwant %v", seen, want)
+			}
+		})
+	}
+}
+
+func TestWaitFor(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		h    http.Header
+		want time.Duration
+	}{
+		{http.Header{"Retry-After": {"7"}}, 7 * time.Second},
+		{http.Header{"X-Ratelimit-Reset": {"1800000012"}}, 12 * time.Second},
+		{http.Header{"Retry-After": {"3"}, "X-Ratelimit-Reset": {"1800000012"}}, 3 * time.Second},
+		{http.Header{"X-Ratelimit-Reset": {"1799999990"}}, 0},
+		{http.Header{}, 0},
+	} {
+		if got := waitFor(tc.h, now); got != tc.want {
+			t.Errorf("waitFor(%v) = %v, want %v", tc.h, got, tc.want)
+		}
+	}
+}

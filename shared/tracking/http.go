@@ -1,0 +1,127 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+// Budget is the time one request may take. Zendesk gives up at 12 seconds;
+// the answer, retries included, must come within 10, and a cold start
+// spends some of that before the handler runs.
+const Budget = 8 * time.Second
+
+// Retry-After bounds: Zendesk retries a 503 only when it asks for less than
+// a minute.
+const (
+	minRetryAfter     = 1
+	maxRetryAfter     = 59
+	defaultRetryAfter = 10 * time.Second
+)
+
+// Handler is the POST /zendesk/events route.
+type Handler struct {
+	Service   *Service
+	Log       *slog.Logger
+	Misconfig *webhook.Misconfig
+	Now       func() time.Time // nil means time.Now
+}
+
+// Answer is the 200 body.
+type Answer struct {
+	Message string `json:"message"`
+	braze.Result
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// ServeWebhook verifies Zendesk's signature, reads the body and delivers it.
+func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
+	ctx, cancel := context.WithTimeout(ctx, Budget)
+	defer cancel()
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+
+	vals, err := h.Service.Secrets.Get(ctx)
+	if err == nil {
+		err = vals.Require(KeyWebhookSecret)
+	}
+	if err != nil {
+		return h.Misconfig.Fail(ctx, err)
+	}
+	signedAt, err := webhook.VerifyZendesk(vals.Get(KeyWebhookSecret), req.Header, req.Body, now())
+	if err != nil {
+		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized, err.Error()))
+	}
+	track, err := Parse(req.Body, signedAt)
+	if err != nil {
+		var inv *InvalidError
+		errors.As(err, &inv)
+		return webhook.Fail(&webhook.Error{Status: http.StatusBadRequest, Message: inv.Msg, Field: inv.Field})
+	}
+	invocation := strings.TrimSpace(req.Header[webhook.InvocationIDHeader])
+	d, err := h.Service.Deliver(ctx, invocation, track)
+	if err != nil {
+		var ce *secrets.ConfigError
+		if errors.As(err, &ce) {
+			return h.Misconfig.Fail(ctx, ce.Err)
+		}
+		h.Log.WarnContext(ctx, "braze call failed", "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(failure(err))
+	}
+	if d.Duplicate {
+		h.Log.InfoContext(ctx, "duplicate invocation skipped", "invocation_id", invocation)
+		return webhook.JSON(http.StatusOK, Answer{Message: "already delivered", Duplicate: true})
+	}
+	h.Log.InfoContext(ctx, "delivered to braze", "invocation_id", invocation,
+		"events", d.EventsProcessed, "attributes", d.AttributesProcessed, "purchases", d.PurchasesProcessed, "minor_errors", len(d.Errors))
+	return webhook.JSON(http.StatusOK, Answer{Message: "success", Result: d.Result})
+}
+
+// failure maps a Braze failure to the answer Zendesk should get. Zendesk
+// retries only 409, 429, 503 with a short Retry-After, and timeouts, so
+// everything passing is a 503 with one.
+func failure(err error) *webhook.Error {
+	var be *braze.Error
+	if !errors.As(err, &be) {
+		return unavailable("the delivery could not be completed; retry later", 0)
+	}
+	switch {
+	case be.Status == http.StatusUnauthorized:
+		return webhook.Errorf(http.StatusBadGateway,
+			"Braze rejected braze_api_key from the secret, also after reading it again: fix it in the secret (and check BRAZE_REST_ENDPOINT is your instance)")
+	case be.Status == http.StatusForbidden:
+		return webhook.Errorf(http.StatusBadGateway, "Braze refused the request (403): the API key needs the users.track permission")
+	case be.Status == http.StatusNotFound:
+		return webhook.Errorf(http.StatusBadGateway, "Braze answered 404: check BRAZE_REST_ENDPOINT")
+	case be.Status == http.StatusBadRequest || be.Status == http.StatusRequestEntityTooLarge || be.Status == http.StatusUnprocessableEntity:
+		e := &webhook.Error{Status: http.StatusBadRequest, Message: "Braze refused the body: " + be.Message}
+		if len(be.Errors) > 0 {
+			e.Details = be.Errors
+		}
+		return e
+	case be.Status == http.StatusTooManyRequests:
+		return unavailable("Braze is rate limiting; retry later", be.RetryAfter)
+	case be.Timeout():
+		return unavailable("Braze did not answer in time; retry later", be.RetryAfter)
+	default:
+		return unavailable("Braze is failing; retry later", be.RetryAfter)
+	}
+}
+
+func unavailable(msg string, wait time.Duration) *webhook.Error {
+	if wait <= 0 {
+		wait = defaultRetryAfter
+	}
+	s := min(max(int(math.Ceil(wait.Seconds())), minRetryAfter), maxRetryAfter)
+	return &webhook.Error{Status: http.StatusServiceUnavailable, Message: msg, RetryAfter: s}
+}

@@ -1,0 +1,300 @@
+package tracking_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/braze/brazetest"
+	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/tracking"
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+const (
+	apiKey     = "braze-key-1"
+	hookSecret = "zd-signing-secret"
+)
+
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+const flat = `{"ticket_id": "4211", "status": "Solved", "external_id": "user-123", "email": "ada@example.com", "subject": "Not enjoying the app"}`
+
+type memSource struct {
+	vals  map[string]string
+	loads int
+}
+
+func (m *memSource) Name() string { return "test/secret" }
+func (m *memSource) Load(context.Context) ([]byte, error) {
+	m.loads++
+	return json.Marshal(m.vals)
+}
+
+type fixture struct {
+	bz   *brazetest.Server
+	src  *memSource
+	h    *tracking.Handler
+	logs *bytes.Buffer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	bz := brazetest.New(apiKey)
+	t.Cleanup(bz.Close)
+	base, _ := url.Parse(bz.URL)
+	client := braze.New(base, bz.Client())
+	client.Retry.Base = 5 * time.Millisecond
+	src := &memSource{vals: map[string]string{tracking.KeyAPIKey: apiKey, tracking.KeyWebhookSecret: hookSecret}}
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	h := &tracking.Handler{
+		Service:   &tracking.Service{Braze: client, Secrets: secrets.NewCache(src, time.Hour), Dedupe: dedupe.NewMemory()},
+		Log:       log,
+		Misconfig: &webhook.Misconfig{Log: log},
+		Now:       func() time.Time { return now },
+	}
+	return &fixture{bz: bz, src: src, h: h, logs: logs}
+}
+
+// send signs body as Zendesk does, at now, with the given invocation id.
+func (f *fixture) send(t *testing.T, body, invocation string, extra ...string) (webhook.Response, map[string]any) {
+	t.Helper()
+	ts := now.Format(time.RFC3339)
+	h := map[string]string{
+		webhook.SignatureTimestampHeader: ts,
+		webhook.SignatureHeader:          webhook.Sign(hookSecret, ts, []byte(body)),
+		webhook.InvocationIDHeader:       invocation,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		h[extra[i]] = extra[i+1]
+	}
+	resp := f.h.ServeWebhook(context.Background(), webhook.Request{Header: h, Body: []byte(body)})
+	var out map[string]any
+	if err := json.Unmarshal(resp.Body, &out); err != nil {
+		t.Fatalf("body is not JSON: %q", resp.Body)
+	}
+	for _, s := range []string{apiKey, hookSecret} {
+		if strings.Contains(string(resp.Body), s) || strings.Contains(f.logs.String(), s) {
+			t.Fatalf("%q leaked into the answer or the logs", s)
+		}
+	}
+	return resp, out
+}
+
+func TestFlatBodyLogsEvent(t *testing.T) {
+	f := newFixture(t)
+	resp, out := f.send(t, flat, "inv-1")
+	if resp.Status != 200 || out["events_processed"] != float64(1) || out["message"] != "success" {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	evs := f.bz.Events()
+	if len(evs) != 1 {
+		t.Fatalf("braze events = %v", evs)
+	}
+	ev := evs[0]
+	props := ev["properties"].(map[string]any)
+	if ev["name"] != "zendesk_ticket_solved" || ev["external_id"] != "user-123" || ev["time"] != "2026-11-24T12:00:00Z" ||
+		props["ticket_id"] != float64(4211) || props["email"] != "ada@example.com" {
+		t.Errorf("event = %v", ev)
+	}
+	req := f.bz.RequestsTo(brazetest.TrackPath)[0]
+	if req.Header.Get("Authorization") != "Bearer "+apiKey {
+		t.Error("Braze was not called with the API key as a bearer token")
+	}
+}
+
+func TestRetriedInvocationReachesBrazeOnce(t *testing.T) {
+	f := newFixture(t)
+	f.send(t, flat, "inv-7")
+	resp, out := f.send(t, flat, "inv-7")
+	if resp.Status != 200 || out["duplicate"] != true {
+		t.Fatalf("retry answered %d %s", resp.Status, resp.Body)
+	}
+	if n := len(f.bz.RequestsTo(brazetest.TrackPath)); n != 1 {
+		t.Fatalf("braze calls = %d, want 1", n)
+	}
+	f.send(t, flat, "inv-8") // another invocation is delivered
+	if n := len(f.bz.Events()); n != 2 {
+		t.Fatalf("events = %d, want 2", n)
+	}
+}
+
+func TestFailedInvocationIsNotRemembered(t *testing.T) {
+	f := newFixture(t)
+	fail := brazetest.Reply{Status: 500, Body: `{"message":"Internal Server Error"}`}
+	f.bz.Script(brazetest.TrackPath, fail, fail, fail)
+	if resp, _ := f.send(t, flat, "inv-9"); resp.Status != 503 {
+		t.Fatalf("status = %d", resp.Status)
+	}
+	if resp, _ := f.send(t, flat, "inv-9"); resp.Status != 200 || len(f.bz.Events()) != 1 {
+		t.Fatalf("the Zendesk retry after a failure must be delivered: %d, %d events", resp.Status, len(f.bz.Events()))
+	}
+}
+
+func TestLargeBodySplitIn75s(t *testing.T) {
+	f := newFixture(t)
+	var evs []string
+	for i := range 160 {
+		evs = append(evs, fmt.Sprintf(`{"external_id": "u%d", "name": "bulk"}`, i))
+	}
+	body := `{"attributes": [{"external_id": "u0", "vip": true}], "events": [` + strings.Join(evs, ",") + `]}`
+	resp, out := f.send(t, body, "inv-big")
+	if resp.Status != 200 || out["events_processed"] != float64(160) || out["attributes_processed"] != float64(1) {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	reqs := f.bz.RequestsTo(brazetest.TrackPath)
+	if len(reqs) != 3 {
+		t.Fatalf("requests = %d, want 3", len(reqs))
+	}
+	for _, r := range reqs {
+		var b braze.Track
+		json.Unmarshal(r.Body, &b)
+		if b.Len() > 75 {
+			t.Errorf("a request held %d objects", b.Len())
+		}
+	}
+}
+
+func TestPartialDeliveryResumes(t *testing.T) {
+	f := newFixture(t)
+	var evs []string
+	for i := range 100 {
+		evs = append(evs, fmt.Sprintf(`{"external_id": "u%d", "name": "bulk"}`, i))
+	}
+	body := `{"events": [` + strings.Join(evs, ",") + `]}`
+	// The first batch is accepted, the second fails every try.
+	f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 201, Body: `{"message":"success","events_processed":75}`},
+		brazetest.Reply{Status: 503}, brazetest.Reply{Status: 503}, brazetest.Reply{Status: 503})
+	if resp, _ := f.send(t, body, "inv-part"); resp.Status != 503 {
+		t.Fatalf("status = %d", resp.Status)
+	}
+	resp, out := f.send(t, body, "inv-part")
+	if resp.Status != 200 || out["events_processed"] != float64(25) {
+		t.Fatalf("retry: %d %s", resp.Status, resp.Body)
+	}
+	var last braze.Track
+	reqs := f.bz.RequestsTo(brazetest.TrackPath)
+	json.Unmarshal(reqs[len(reqs)-1].Body, &last)
+	if len(last.Events) != 25 || last.Events[0]["external_id"] != "u75" {
+		t.Errorf("the retry re-sent the accepted batch: %d events from %v", len(last.Events), last.Events[0]["external_id"])
+	}
+}
+
+func TestMinorErrorsPassedOnWithWholeBodyIndexes(t *testing.T) {
+	f := newFixture(t)
+	var evs []string
+	for i := range 80 {
+		evs = append(evs, fmt.Sprintf(`{"external_id": "u%d", "name": "bulk"}`, i))
+	}
+	evs[78] = `{"external_id": "u78", "name": "bulk", "properties": "not an object"}`
+	resp, out := f.send(t, `{"events": [`+strings.Join(evs, ",")+`]}`, "inv-minor")
+	if resp.Status != 200 {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	errs, _ := out["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["index"] != float64(78) {
+		t.Fatalf("errors = %v, want one at index 78", out["errors"])
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		body       string
+		headers    []string
+		script     []brazetest.Reply
+		status     int
+		retryAfter string
+		calls      int
+	}{
+		{name: "bad signature", body: flat, headers: []string{webhook.SignatureHeader, "AAAA"}, status: 401},
+		{name: "no signature", body: flat, headers: []string{webhook.SignatureHeader, ""}, status: 401},
+		{name: "stale timestamp", body: flat, headers: []string{webhook.SignatureTimestampHeader, "2026-11-24T11:50:00Z",
+			webhook.SignatureHeader, webhook.Sign(hookSecret, "2026-11-24T11:50:00Z", []byte(flat))}, status: 401},
+		{name: "no identifier", body: `{"status": "solved", "external_id": "{{ticket.requester.external_id}}"}`, status: 400},
+		{name: "not JSON", body: `{"status": `, status: 400},
+		{name: "429 short wait retried", body: flat, script: []brazetest.Reply{{Status: 429, Header: map[string]string{"Retry-After": "1"}}}, status: 200, calls: 2},
+		{name: "429 long wait answered 503", body: flat, script: []brazetest.Reply{{Status: 429, Header: map[string]string{"Retry-After": "30"}}}, status: 503, retryAfter: "30", calls: 1},
+		{name: "429 reset far away capped under a minute", body: flat, script: []brazetest.Reply{{Status: 429,
+			Header: map[string]string{"X-RateLimit-Reset": fmt.Sprint(time.Now().Add(10 * time.Minute).Unix())}}}, status: 503, retryAfter: "59", calls: 1},
+		{name: "5xx then fine", body: flat, script: []brazetest.Reply{{Status: 502}}, status: 200, calls: 2},
+		{name: "5xx every time", body: flat, script: []brazetest.Reply{{Status: 500}, {Status: 500}, {Status: 500}}, status: 503, retryAfter: "10", calls: 3},
+		{name: "403", body: flat, script: []brazetest.Reply{{Status: 403, Body: `{"message":"Access Denied"}`}}, status: 502, calls: 1},
+		{name: "fatal 400 from Braze", body: flat, script: []brazetest.Reply{{Status: 400, Body: `{"message":"Invalid JSON"}`}}, status: 400, calls: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.bz.Script(brazetest.TrackPath, tc.script...)
+			resp, out := f.send(t, tc.body, "inv-"+tc.name, tc.headers...)
+			if resp.Status != tc.status {
+				t.Fatalf("status = %d, want %d: %s", resp.Status, tc.status, resp.Body)
+			}
+			if resp.Header["retry-after"] != tc.retryAfter {
+				t.Errorf("Retry-After = %q, want %q", resp.Header["retry-after"], tc.retryAfter)
+			}
+			if tc.status >= 400 && out["error"] == nil {
+				t.Errorf("no error in %s", resp.Body)
+			}
+			if n := len(f.bz.Requests()); n != tc.calls {
+				t.Errorf("braze calls = %d, want %d", n, tc.calls)
+			}
+		})
+	}
+}
+
+func TestRotatedAPIKey(t *testing.T) {
+	f := newFixture(t)
+	f.send(t, flat, "inv-a")
+	f.bz.SetAPIKey("braze-key-2")
+	f.src.vals[tracking.KeyAPIKey] = "braze-key-2"
+	if resp, _ := f.send(t, flat, "inv-b"); resp.Status != 200 {
+		t.Fatalf("after rotation: %d %s", resp.Status, resp.Body)
+	}
+	f.bz.SetAPIKey("braze-key-3")
+	before := len(f.bz.Requests())
+	resp, out := f.send(t, flat, "inv-c")
+	if resp.Status != 502 || !strings.Contains(out["error"].(string), "braze_api_key") {
+		t.Fatalf("%d %v", resp.Status, out)
+	}
+	if n := len(f.bz.Requests()) - before; n != 2 {
+		t.Errorf("braze calls = %d, want 2", n)
+	}
+}
+
+func TestMissingSecretKeys(t *testing.T) {
+	f := newFixture(t)
+	delete(f.src.vals, tracking.KeyWebhookSecret)
+	resp, out := f.send(t, flat, "inv-x")
+	if resp.Status != 500 || !strings.Contains(out["error"].(string), "zendesk_webhook_secret") {
+		t.Fatalf("%d %v", resp.Status, out)
+	}
+	g := newFixture(t)
+	delete(g.src.vals, tracking.KeyAPIKey)
+	resp, out = g.send(t, flat, "inv-y")
+	if resp.Status != 500 || !strings.Contains(out["error"].(string), "braze_api_key") || len(g.bz.Requests()) != 0 {
+		t.Fatalf("%d %v", resp.Status, out)
+	}
+}
+
+func TestAnswerWithinBudgetWhenBrazeHangs(t *testing.T) {
+	f := newFixture(t)
+	f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 201, Delay: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	ts := now.Format(time.RFC3339)
+	resp := f.h.ServeWebhook(ctx, webhook.Request{Header: map[string]string{
+		webhook.SignatureTimestampHeader: ts, webhook.SignatureHeader: webhook.Sign(hookSecret, ts, []byte(flat)),
+	}, Body: []byte(flat)})
+	if resp.Status != 503 || resp.Header["retry-after"] == "" {
+		t.Fatalf("%d %v %s", resp.Status, resp.Header, resp.Body)
+	}
+}

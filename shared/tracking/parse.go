@@ -1,0 +1,234 @@
+// Package tracking turns a signed Zendesk webhook into events on Braze user
+// profiles, through /users/track: Zendesk → Braze.
+package tracking
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/liquidjson"
+)
+
+// InvalidError is a body Braze cannot take, named by the field at fault.
+type InvalidError struct {
+	Field string
+	Msg   string
+}
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalid(field, format string, args ...any) *InvalidError {
+	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// identifiers Braze accepts on a /users/track object, in the order the
+// flat body prefers them.
+var identifiers = []string{"external_id", "email", "braze_id", "phone", "user_alias"}
+
+var (
+	placeholder = regexp.MustCompile(`^\{\{.*\}\}$`)
+	// Digits that read back as the same JSON number: no leading zero (a
+	// zip code such as 02134 stays text) and within float64's exact range.
+	digitsOnly = regexp.MustCompile(`^(0|[1-9][0-9]{0,14})$`)
+	// A decimal as JSON writes it: no leading zeros.
+	decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
+)
+
+// Parse reads a Zendesk webhook body of either shape the bridge accepts and
+// returns the /users/track body to send. signedAt is the signature's time,
+// given to events and purchases that carry none.
+func Parse(body []byte, signedAt time.Time) (braze.Track, error) {
+	doc, err := liquidjson.Decode(body)
+	if err != nil {
+		return braze.Track{}, &InvalidError{Msg: err.Error()}
+	}
+	dropPlaceholders(doc)
+	at := signedAt.UTC().Format(time.RFC3339)
+	_, a := doc["attributes"]
+	_, e := doc["events"]
+	_, p := doc["purchases"]
+	if a || e || p {
+		return parseTrack(doc, at)
+	}
+	return parseFlat(doc, at)
+}
+
+// dropPlaceholders removes values Zendesk left unrendered ("{{ticket.x}}"
+// when the ticket has no x): they mean "absent", like an empty value.
+func dropPlaceholders(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if s, ok := e.(string); ok && placeholder.MatchString(s) {
+				delete(t, k)
+				continue
+			}
+			dropPlaceholders(e)
+		}
+		liquidjson.Clean(t)
+	case []any:
+		for _, e := range t {
+			dropPlaceholders(e)
+		}
+	}
+}
+
+// parseFlat turns the README's recommended trigger body into one event.
+func parseFlat(doc map[string]any, at string) (braze.Track, error) {
+	name, err := eventName(doc)
+	if err != nil {
+		return braze.Track{}, err
+	}
+	ev := braze.Object{"name": name, "time": at}
+	id := ""
+	for _, k := range identifiers[:2] {
+		if v, ok := doc[k].(string); ok {
+			ev[k], id = v, k
+			break
+		}
+	}
+	if id == "" {
+		return braze.Track{}, invalid("external_id", "the body has no external_id or email to find the Braze profile by (empty or unrendered placeholders count as absent)")
+	}
+	props := map[string]any{}
+	for k, v := range doc {
+		if k == id || k == "event_name" {
+			continue
+		}
+		if s, ok := v.(string); ok && digitsOnly.MatchString(s) {
+			v = json.Number(s)
+		}
+		props[k] = v
+	}
+	if len(props) > 0 {
+		ev["properties"] = props
+	}
+	return braze.Track{Events: []braze.Object{ev}}, nil
+}
+
+func eventName(doc map[string]any) (string, error) {
+	if v, ok := doc["event_name"]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return "", invalid("event_name", "event_name must be a string")
+		}
+		return s, nil
+	}
+	s, ok := doc["status"].(string)
+	if !ok {
+		return "", invalid("status", `the body needs "status": "{{ticket.status}}" (the event is zendesk_ticket_<status>) or an "event_name"`)
+	}
+	return "zendesk_ticket_" + strings.Join(strings.Fields(strings.ToLower(s)), "_"), nil
+}
+
+// parseTrack validates a /users/track body written with Zendesk placeholders.
+func parseTrack(doc map[string]any, at string) (braze.Track, error) {
+	var t braze.Track
+	for _, arr := range []struct {
+		key  string
+		dst  *[]braze.Object
+		each func(field string, o braze.Object) error
+	}{
+		{"attributes", &t.Attributes, nil},
+		{"events", &t.Events, func(f string, o braze.Object) error { return checkEvent(f, o, at) }},
+		{"purchases", &t.Purchases, func(f string, o braze.Object) error { return checkPurchase(f, o, at) }},
+	} {
+		raw, present := doc[arr.key]
+		if !present {
+			continue
+		}
+		list, ok := raw.([]any)
+		if !ok {
+			return t, invalid(arr.key, "%s must be a list of objects", arr.key)
+		}
+		for i, e := range list {
+			field := fmt.Sprintf("%s[%d]", arr.key, i)
+			o, ok := e.(map[string]any)
+			if !ok {
+				return t, invalid(field, "%s must be an object", field)
+			}
+			if err := checkIdentifier(field, o); err != nil {
+				return t, err
+			}
+			if arr.each != nil {
+				if err := arr.each(field, o); err != nil {
+					return t, err
+				}
+			}
+			*arr.dst = append(*arr.dst, o)
+		}
+	}
+	if t.Len() == 0 {
+		return t, invalid("events", "the body has no attributes, events or purchases to send")
+	}
+	return t, nil
+}
+
+func checkIdentifier(field string, o braze.Object) error {
+	for _, k := range identifiers {
+		switch v := o[k].(type) {
+		case string:
+			return nil
+		case map[string]any:
+			if k == "user_alias" {
+				if n, _ := v["alias_name"].(string); n != "" {
+					if l, _ := v["alias_label"].(string); l != "" {
+						return nil
+					}
+				}
+			}
+		}
+	}
+	return invalid(field, "%s has no identifier Braze accepts: external_id, email, braze_id, phone or user_alias (empty or unrendered placeholders count as absent)", field)
+}
+
+func checkEvent(field string, o braze.Object, at string) error {
+	if s, _ := o["name"].(string); s == "" {
+		return invalid(field+".name", "%s.name is missing", field)
+	}
+	return checkTime(field, o, at)
+}
+
+func checkPurchase(field string, o braze.Object, at string) error {
+	if s, _ := o["product_id"].(string); s == "" {
+		return invalid(field+".product_id", "%s.product_id is missing", field)
+	}
+	if s, _ := o["currency"].(string); len(s) != 3 {
+		return invalid(field+".currency", "%s.currency must be a three-letter ISO 4217 code", field)
+	}
+	switch p := o["price"].(type) {
+	case json.Number:
+	case string: // Zendesk placeholders render numbers as text
+		if !decimal.MatchString(p) {
+			return invalid(field+".price", "%s.price must be a number", field)
+		}
+		o["price"] = json.Number(p)
+	default:
+		return invalid(field+".price", "%s.price must be a number", field)
+	}
+	return checkTime(field, o, at)
+}
+
+// timeLayouts are the forms Braze reads: ISO 8601, and its own with a
+// colon before the milliseconds.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05:000Z0700", "2006-01-02T15:04:05.000Z0700"}
+
+func checkTime(field string, o braze.Object, at string) error {
+	v, present := o["time"]
+	if !present {
+		o["time"] = at
+		return nil
+	}
+	if s, ok := v.(string); ok {
+		for _, l := range timeLayouts {
+			if _, err := time.Parse(l, s); err == nil {
+				return nil
+			}
+		}
+	}
+	return invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z (or leave it out: the signature's time is used)", field)
+}

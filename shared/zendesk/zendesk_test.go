@@ -1,0 +1,65 @@
+package zendesk
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/brazezendesk/bridge/shared/httpjson"
+)
+
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		sub, override, want, err string
+	}{
+		{"acme", "", "https://acme.zendesk.com", ""},
+		{" ACME ", "", "https://acme.zendesk.com", ""},
+		{"acme", "http://127.0.0.1:9000", "http://127.0.0.1:9000", ""},
+		{"", "https://support.example.com/", "https://support.example.com", ""},
+		{"", "", "", "ZENDESK_SUBDOMAIN is not set"},
+		{"acme.zendesk.com", "", "", "bare subdomain"},
+		{"https://acme.zendesk.com", "", "", "bare subdomain"},
+		{"acme", "http://zendesk.example.com", "", "loopback"},
+		{"acme", "ftp://127.0.0.1", "", "https://"},
+	} {
+		u, err := BaseURL(tc.sub, tc.override)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("BaseURL(%q, %q) err = %v, want %q", tc.sub, tc.override, err, tc.err)
+		case tc.err == "" && (err != nil || u.String() != tc.want):
+			t.Errorf("BaseURL(%q, %q) = %v, %v; want %s", tc.sub, tc.override, u, err, tc.want)
+		}
+	}
+}
+
+func TestAPIError(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		body    string
+		code    string
+		desc    string
+		details bool
+		again   bool
+		unauth  bool
+	}{
+		{422, `{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"Subject: cannot be blank"}]}}`, "RecordInvalid", "Record validation errors", true, false, false},
+		{403, `{"error":{"title":"Forbidden","message":"You do not have access to this page."}}`, "Forbidden", "You do not have access to this page.", false, false, false},
+		{401, `{"error":"Couldn't authenticate you"}`, "Couldn't authenticate you", "", false, false, true},
+		{429, `Too many requests`, "", "", false, true, false},
+		{503, ``, "", "", false, true, false},
+		{409, `{"error":"Conflict"}`, "Conflict", "", false, true, false},
+		{400, `{"error":"IdempotentRequestError","description":"Request parameters don't match","details":null}`, "IdempotentRequestError", "Request parameters don't match", false, false, false},
+	} {
+		e := apiError("create ticket", &httpjson.Response{Status: tc.status, Header: http.Header{}, Body: []byte(tc.body)})
+		if e.Code != tc.code || e.Description != tc.desc || (len(e.Details) > 0) != tc.details {
+			t.Errorf("%d: %+v", tc.status, e)
+		}
+		if again, _ := e.Retryable(); again != tc.again {
+			t.Errorf("%d: retryable = %v", tc.status, again)
+		}
+		if errors.Is(e, ErrUnauthorized) != tc.unauth {
+			t.Errorf("%d: Is(ErrUnauthorized) = %v", tc.status, !tc.unauth)
+		}
+	}
+}
