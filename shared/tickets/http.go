@@ -52,9 +52,9 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	}
 	r, err := Parse(req.Body)
 	if err != nil {
-		var inv *InvalidError
+		var inv *webhook.InvalidError
 		errors.As(err, &inv)
-		return webhook.Fail(&webhook.Error{Status: http.StatusBadRequest, Message: inv.Msg, Field: inv.Field})
+		return webhook.BadRequest(inv)
 	}
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body)
 	created, err := h.Service.Create(ctx, r, key)

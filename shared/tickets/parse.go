@@ -4,26 +4,14 @@ package tickets
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/brazezendesk/bridge/shared/liquidjson"
+	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
-
-// InvalidError is a body Zendesk would refuse, named by the field at fault.
-type InvalidError struct {
-	Field string
-	Msg   string
-}
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-func invalid(field, format string, args ...any) *InvalidError {
-	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
 
 // Request is a parsed, normalised ticket request.
 type Request struct {
@@ -48,11 +36,11 @@ var digits = regexp.MustCompile(`^[0-9]{1,19}$`)
 func Parse(body []byte) (*Request, error) {
 	doc, err := liquidjson.Decode(body)
 	if err != nil {
-		return nil, &InvalidError{Msg: err.Error()}
+		return nil, &webhook.InvalidError{Msg: err.Error()}
 	}
 	t, ok := doc["ticket"].(map[string]any)
 	if !ok {
-		return nil, invalid("ticket", `the body must be {"ticket": {...}}, as on the Braze partner page for Zendesk`)
+		return nil, webhook.Invalid("ticket", `the body must be {"ticket": {...}}, as on the Braze partner page for Zendesk`)
 	}
 	r := &Request{Ticket: t}
 	steps := []func(*Request) error{parseRequester, parseEnums, parseComment, parseIDs, parseTags, parseCustomFields}
@@ -73,19 +61,19 @@ func parseRequester(r *Request) error {
 	case json.Number:
 		r.ExternalID = v.String()
 	default:
-		return invalid("ticket.requester_id", "ticket.requester_id must be the Braze external id, a string such as {{${user_id}}}")
+		return webhook.Invalid("ticket.requester_id", "ticket.requester_id must be the Braze external id, a string such as {{${user_id}}}")
 	}
 	delete(t, "requester_id")
 	if raw, present := t["requester"]; present {
 		req, ok := raw.(map[string]any)
 		if !ok {
-			return invalid("ticket.requester", "ticket.requester must be an object with name, email and phone")
+			return webhook.Invalid("ticket.requester", "ticket.requester must be an object with name, email and phone")
 		}
 		for _, k := range []string{"name", "email", "phone"} {
 			if v, present := req[k]; present {
 				s, ok := scalar(v)
 				if !ok {
-					return invalid("ticket.requester."+k, "ticket.requester.%s must be a string", k)
+					return webhook.Invalid("ticket.requester."+k, "ticket.requester.%s must be a string", k)
 				}
 				switch k {
 				case "name":
@@ -101,13 +89,13 @@ func parseRequester(r *Request) error {
 		delete(t, "requester")
 	}
 	if e := r.Requester.Email; e != "" && !plausibleEmail(e) {
-		return invalid("ticket.requester.email", "ticket.requester.email %q is not an email address", e)
+		return webhook.Invalid("ticket.requester.email", "ticket.requester.email %q is not an email address", e)
 	}
 	if r.ExternalID == "" && r.Requester.Email == "" {
-		return invalid("ticket.requester_id", "give ticket.requester_id (the Braze external id, {{${user_id}}}) or ticket.requester.email, so the ticket has a requester")
+		return webhook.Invalid("ticket.requester_id", "give ticket.requester_id (the Braze external id, {{${user_id}}}) or ticket.requester.email, so the ticket has a requester")
 	}
 	if len(r.ExternalID) > 255 {
-		return invalid("ticket.requester_id", "ticket.requester_id is longer than Zendesk's 255 characters")
+		return webhook.Invalid("ticket.requester_id", "ticket.requester_id is longer than Zendesk's 255 characters")
 	}
 	return nil
 }
@@ -130,7 +118,7 @@ func parseEnums(r *Request) error {
 		s, ok := v.(string)
 		norm := strings.ToLower(strings.TrimSpace(s))
 		if !ok || !slices.Contains(allowed, norm) {
-			return invalid("ticket."+field, "ticket.%s must be one of %s (got %s)", field, strings.Join(allowed, ", "), show(v))
+			return webhook.Invalid("ticket."+field, "ticket.%s must be one of %s (got %s)", field, strings.Join(allowed, ", "), show(v))
 		}
 		r.Ticket[field] = norm
 	}
@@ -150,7 +138,7 @@ func parseComment(r *Request) error {
 			return nil
 		}
 	}
-	return invalid("ticket.comment.body", "ticket.comment.body is empty: Zendesk needs a first comment to create a ticket")
+	return webhook.Invalid("ticket.comment.body", "ticket.comment.body is empty: Zendesk needs a first comment to create a ticket")
 }
 
 func parseIDs(r *Request) error {
@@ -161,7 +149,7 @@ func parseIDs(r *Request) error {
 		}
 		n, ok := asID(v)
 		if !ok {
-			return invalid("ticket."+f, "ticket.%s must be a Zendesk numeric id (got %s)", f, show(v))
+			return webhook.Invalid("ticket."+f, "ticket.%s must be a Zendesk numeric id (got %s)", f, show(v))
 		}
 		r.Ticket[f] = n
 	}
@@ -187,11 +175,11 @@ func parseTags(r *Request) error {
 	case []any:
 		for _, e := range v {
 			if _, ok := e.(string); !ok {
-				return invalid("ticket.tags", "ticket.tags must be a list of strings")
+				return webhook.Invalid("ticket.tags", "ticket.tags must be a list of strings")
 			}
 		}
 	default:
-		return invalid("ticket.tags", "ticket.tags must be a list of strings")
+		return webhook.Invalid("ticket.tags", "ticket.tags must be a list of strings")
 	}
 	return nil
 }
@@ -203,16 +191,16 @@ func parseCustomFields(r *Request) error {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return invalid("ticket.custom_fields", `ticket.custom_fields must be a list of {"id": N, "value": ...}`)
+		return webhook.Invalid("ticket.custom_fields", `ticket.custom_fields must be a list of {"id": N, "value": ...}`)
 	}
 	for i, e := range list {
 		f, ok := e.(map[string]any)
 		if !ok {
-			return invalid("ticket.custom_fields", `ticket.custom_fields[%d] must be {"id": N, "value": ...}`, i)
+			return webhook.Invalid("ticket.custom_fields", `ticket.custom_fields[%d] must be {"id": N, "value": ...}`, i)
 		}
 		id, ok := asID(f["id"])
 		if !ok {
-			return invalid("ticket.custom_fields", "ticket.custom_fields[%d].id must be the field's numeric id", i)
+			return webhook.Invalid("ticket.custom_fields", "ticket.custom_fields[%d].id must be the field's numeric id", i)
 		}
 		f["id"] = id
 	}

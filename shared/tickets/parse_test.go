@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
@@ -20,8 +21,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := Parse(body)
 		if err != nil {
-			if _, ok := err.(*InvalidError); !ok {
-				t.Fatalf("Parse returned %T, want *InvalidError", err)
+			if _, ok := err.(*webhook.InvalidError); !ok {
+				t.Fatalf("Parse returned %T, want *webhook.InvalidError", err)
 			}
 			return
 		}

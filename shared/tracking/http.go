@@ -64,9 +64,9 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	}
 	track, err := Parse(req.Body, signedAt)
 	if err != nil {
-		var inv *InvalidError
+		var inv *webhook.InvalidError
 		errors.As(err, &inv)
-		return webhook.Fail(&webhook.Error{Status: http.StatusBadRequest, Message: inv.Msg, Field: inv.Field})
+		return webhook.BadRequest(inv)
 	}
 	invocation := strings.TrimSpace(req.Header[webhook.InvocationIDHeader])
 	d, err := h.Service.Deliver(ctx, invocation, track)

@@ -11,19 +11,8 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/liquidjson"
+	"github.com/brazezendesk/bridge/shared/webhook"
 )
-
-// InvalidError is a body Braze cannot take, named by the field at fault.
-type InvalidError struct {
-	Field string
-	Msg   string
-}
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-func invalid(field, format string, args ...any) *InvalidError {
-	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
 
 // identifiers Braze accepts on a /users/track object, in the order the
 // flat body prefers them.
@@ -44,7 +33,7 @@ var (
 func Parse(body []byte, signedAt time.Time) (braze.Track, error) {
 	doc, err := liquidjson.Decode(body)
 	if err != nil {
-		return braze.Track{}, &InvalidError{Msg: err.Error()}
+		return braze.Track{}, &webhook.InvalidError{Msg: err.Error()}
 	}
 	dropPlaceholders(doc)
 	at := signedAt.UTC().Format(time.RFC3339)
@@ -92,7 +81,7 @@ func parseFlat(doc map[string]any, at string) (braze.Track, error) {
 		}
 	}
 	if id == "" {
-		return braze.Track{}, invalid("external_id", "the body has no external_id or email to find the Braze profile by (empty or unrendered placeholders count as absent)")
+		return braze.Track{}, webhook.Invalid("external_id", "the body has no external_id or email to find the Braze profile by (empty or unrendered placeholders count as absent)")
 	}
 	props := map[string]any{}
 	for k, v := range doc {
@@ -114,13 +103,13 @@ func eventName(doc map[string]any) (string, error) {
 	if v, ok := doc["event_name"]; ok {
 		s, ok := v.(string)
 		if !ok {
-			return "", invalid("event_name", "event_name must be a string")
+			return "", webhook.Invalid("event_name", "event_name must be a string")
 		}
 		return s, nil
 	}
 	s, ok := doc["status"].(string)
 	if !ok {
-		return "", invalid("status", `the body needs "status": "{{ticket.status}}" (the event is zendesk_ticket_<status>) or an "event_name"`)
+		return "", webhook.Invalid("status", `the body needs "status": "{{ticket.status}}" (the event is zendesk_ticket_<status>) or an "event_name"`)
 	}
 	return "zendesk_ticket_" + strings.Join(strings.Fields(strings.ToLower(s)), "_"), nil
 }
@@ -143,13 +132,13 @@ func parseTrack(doc map[string]any, at string) (braze.Track, error) {
 		}
 		list, ok := raw.([]any)
 		if !ok {
-			return t, invalid(arr.key, "%s must be a list of objects", arr.key)
+			return t, webhook.Invalid(arr.key, "%s must be a list of objects", arr.key)
 		}
 		for i, e := range list {
 			field := fmt.Sprintf("%s[%d]", arr.key, i)
 			o, ok := e.(map[string]any)
 			if !ok {
-				return t, invalid(field, "%s must be an object", field)
+				return t, webhook.Invalid(field, "%s must be an object", field)
 			}
 			if err := checkIdentifier(field, o); err != nil {
 				return t, err
@@ -163,7 +152,7 @@ func parseTrack(doc map[string]any, at string) (braze.Track, error) {
 		}
 	}
 	if t.Len() == 0 {
-		return t, invalid("events", "the body has no attributes, events or purchases to send")
+		return t, webhook.Invalid("events", "the body has no attributes, events or purchases to send")
 	}
 	return t, nil
 }
@@ -183,32 +172,32 @@ func checkIdentifier(field string, o braze.Object) error {
 			}
 		}
 	}
-	return invalid(field, "%s has no identifier Braze accepts: external_id, email, braze_id, phone or user_alias (empty or unrendered placeholders count as absent)", field)
+	return webhook.Invalid(field, "%s has no identifier Braze accepts: external_id, email, braze_id, phone or user_alias (empty or unrendered placeholders count as absent)", field)
 }
 
 func checkEvent(field string, o braze.Object, at string) error {
 	if s, _ := o["name"].(string); s == "" {
-		return invalid(field+".name", "%s.name is missing", field)
+		return webhook.Invalid(field+".name", "%s.name is missing", field)
 	}
 	return checkTime(field, o, at)
 }
 
 func checkPurchase(field string, o braze.Object, at string) error {
 	if s, _ := o["product_id"].(string); s == "" {
-		return invalid(field+".product_id", "%s.product_id is missing", field)
+		return webhook.Invalid(field+".product_id", "%s.product_id is missing", field)
 	}
 	if s, _ := o["currency"].(string); len(s) != 3 {
-		return invalid(field+".currency", "%s.currency must be a three-letter ISO 4217 code", field)
+		return webhook.Invalid(field+".currency", "%s.currency must be a three-letter ISO 4217 code", field)
 	}
 	switch p := o["price"].(type) {
 	case json.Number:
 	case string: // Zendesk placeholders render numbers as text
 		if !decimal.MatchString(p) {
-			return invalid(field+".price", "%s.price must be a number", field)
+			return webhook.Invalid(field+".price", "%s.price must be a number", field)
 		}
 		o["price"] = json.Number(p)
 	default:
-		return invalid(field+".price", "%s.price must be a number", field)
+		return webhook.Invalid(field+".price", "%s.price must be a number", field)
 	}
 	return checkTime(field, o, at)
 }
@@ -230,5 +219,5 @@ func checkTime(field string, o braze.Object, at string) error {
 			}
 		}
 	}
-	return invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z (or leave it out: the signature's time is used)", field)
+	return webhook.Invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z (or leave it out: the signature's time is used)", field)
 }

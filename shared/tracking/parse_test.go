@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
 var signedAt = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
@@ -50,7 +51,7 @@ func TestParseFlat(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse([]byte(tc.body), signedAt)
 			if tc.want == nil {
-				var inv *InvalidError
+				var inv *webhook.InvalidError
 				if !errors.As(err, &inv) || inv.Field != tc.field {
 					t.Fatalf("err = %v, want an InvalidError on %q", err, tc.field)
 				}
@@ -119,7 +120,7 @@ func TestParseTrack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse([]byte(tc.body), signedAt)
 			if tc.field != "" {
-				var inv *InvalidError
+				var inv *webhook.InvalidError
 				if !errors.As(err, &inv) || inv.Field != tc.field {
 					t.Fatalf("err = %v, want an InvalidError on %q", err, tc.field)
 				}
@@ -143,7 +144,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		tr, err := Parse(body, signedAt)
 		if err != nil {
-			var inv *InvalidError
+			var inv *webhook.InvalidError
 			if !errors.As(err, &inv) {
 				t.Fatalf("error of type %T", err)
 			}

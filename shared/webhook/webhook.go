@@ -4,6 +4,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -53,12 +54,16 @@ func Errorf(status int, msg string) *Error { return &Error{Status: status, Messa
 
 // JSON encodes v as the body of a response with the given status.
 func JSON(status int, v any) Response {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // answers are read by people, not embedded in HTML
+	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"error":"the response could not be encoded"}`)
+		buf.Reset()
+		buf.WriteString(`{"error":"the response could not be encoded"}`)
 	}
-	return Response{Status: status, Header: map[string]string{"content-type": "application/json"}, Body: b}
+	return Response{Status: status, Header: map[string]string{"content-type": "application/json"},
+		Body: bytes.TrimRight(buf.Bytes(), "\n")}
 }
 
 // Fail turns e into its JSON response, with Retry-After when it has one.

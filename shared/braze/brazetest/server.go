@@ -10,16 +10,16 @@ package brazetest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/brazezendesk/bridge/shared/standin"
 )
 
 // TrackPath is the only path the server answers.
@@ -29,29 +29,18 @@ const TrackPath = "/users/track"
 const MaxObjects = 75
 
 // Request is one recorded call.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-}
+type Request = standin.Request
 
 // Reply is a scripted answer, sent after Delay.
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-	Delay  time.Duration
-}
+type Reply = standin.Reply
 
 // Server is the stand-in. Its zero value is not usable; call New.
 type Server struct {
 	*httptest.Server
+	standin.Recorder // Script, Requests, RequestsTo, Observe
 
 	mu         sync.Mutex
 	auth       string
-	requests   []Request
-	script     map[string][]Reply
 	attributes []map[string]any
 	events     []map[string]any
 	purchases  []map[string]any
@@ -59,9 +48,9 @@ type Server struct {
 
 // New starts a server accepting apiKey.
 func New(apiKey string) *Server {
-	s := &Server{script: map[string][]Reply{}}
+	s := &Server{}
 	s.SetAPIKey(apiKey)
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -70,35 +59,6 @@ func (s *Server) SetAPIKey(k string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.auth = "Bearer " + k
-}
-
-// Script queues replies for the next requests to path, before any real handling.
-func (s *Server) Script(path string, replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script[path] = append(s.script[path], replies...)
-}
-
-// Requests returns every request so far, scripted ones included.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(), Body: slices.Clone(r.Body)}
-	}
-	return out
-}
-
-// RequestsTo returns the recorded requests to path.
-func (s *Server) RequestsTo(path string) []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // Attributes returns every attributes object Braze accepted, in arrival order.
@@ -139,36 +99,10 @@ func deepClone(v any) any {
 	return v
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: slices.Clone(body)})
-	var scripted *Reply
-	if q := s.script[r.URL.Path]; len(q) > 0 {
-		scripted = &q[0]
-		s.script[r.URL.Path] = q[1:]
-	}
 	auth := s.auth
 	s.mu.Unlock()
-
-	if scripted != nil {
-		if scripted.Delay > 0 {
-			t := time.NewTimer(scripted.Delay)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				return // the caller gave up; nobody reads an answer
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		for k, v := range scripted.Header {
-			w.Header().Set(k, v)
-		}
-		w.WriteHeader(scripted.Status)
-		io.WriteString(w, scripted.Body)
-		return
-	}
 	if r.Header.Get("Authorization") != auth {
 		reply(w, http.StatusUnauthorized, map[string]any{"message": "Invalid API Key"})
 		return

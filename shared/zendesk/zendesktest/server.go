@@ -10,13 +10,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"time"
 
+	"github.com/brazezendesk/bridge/shared/standin"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
@@ -27,20 +26,10 @@ const (
 )
 
 // Request is one recorded call.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-}
+type Request = standin.Request
 
 // Reply is a scripted answer, sent after Delay.
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-	Delay  time.Duration
-}
+type Reply = standin.Reply
 
 // User is a stored Zendesk user.
 type User struct {
@@ -54,15 +43,14 @@ type User struct {
 // Server is the stand-in. Its zero value is not usable; call New.
 type Server struct {
 	*httptest.Server
+	standin.Recorder // Script, Requests, RequestsTo, Observe
 
-	mu       sync.Mutex
-	auth     string
-	requests []Request
-	script   map[string][]Reply
-	users    []*User
-	tickets  []map[string]any
-	idem     map[string]idemEntry
-	nextID   int64
+	mu      sync.Mutex
+	auth    string
+	users   []*User
+	tickets []map[string]any
+	idem    map[string]idemEntry
+	nextID  int64
 }
 
 type idemEntry struct {
@@ -73,9 +61,9 @@ type idemEntry struct {
 
 // New starts a server accepting the API token of email.
 func New(email, token string) *Server {
-	s := &Server{script: map[string][]Reply{}, idem: map[string]idemEntry{}, nextID: 1000}
+	s := &Server{idem: map[string]idemEntry{}, nextID: 1000}
 	s.SetCredentials(email, token)
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -84,31 +72,6 @@ func (s *Server) SetCredentials(email, token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(email+"/token:"+token))
-}
-
-// Script queues replies for the next requests to path, before any real handling.
-func (s *Server) Script(path string, replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script[path] = append(s.script[path], replies...)
-}
-
-// Requests returns every request so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
-}
-
-// RequestsTo returns the recorded requests to path.
-func (s *Server) RequestsTo(path string) []Request {
-	var out []Request
-	for _, r := range s.Requests() {
-		if r.Path == path {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // Tickets returns the tickets created, as Zendesk stored them.
@@ -139,30 +102,9 @@ func (s *Server) AddUser(u User) int64 {
 	return u.ID
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-
-	if q := s.script[r.URL.Path]; len(q) > 0 {
-		s.script[r.URL.Path] = q[1:]
-		if q[0].Delay > 0 {
-			s.mu.Unlock()
-			select {
-			case <-time.After(q[0].Delay):
-			case <-r.Context().Done():
-			}
-			s.mu.Lock()
-		}
-		for k, v := range q[0].Header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(q[0].Status)
-		io.WriteString(w, q[0].Body)
-		return
-	}
 	if r.Header.Get("Authorization") != s.auth {
 		reply(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 		return

@@ -1,0 +1,25 @@
+package webhook
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// InvalidError is a body a route cannot take, named by the field at fault.
+// It is the caller's to fix, so it answers 400 and is never retried.
+type InvalidError struct {
+	Field string
+	Msg   string
+}
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+// Invalid builds an InvalidError for field.
+func Invalid(field, format string, args ...any) *InvalidError {
+	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// BadRequest is the 400 answer for e.
+func BadRequest(e *InvalidError) Response {
+	return Fail(&Error{Status: http.StatusBadRequest, Message: e.Msg, Field: e.Field})
+}
