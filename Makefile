@@ -20,7 +20,7 @@ FUZZ_TARGETS := \
 	./shared/tickets:FuzzParse \
 	./shared/tracking:FuzzParse
 
-.PHONY: all build tools check-tools test unit fuzz lint bench deploy clean
+.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign
 
 all: build
 
@@ -29,6 +29,12 @@ build: $(addprefix build/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
 build/%/bootstrap: FORCE
 	$(LAMBDA_BUILD) -o $@ ./functions/$*
+
+## build-native: both bootstraps for this machine, for `make invoke` (the emulator runs native binaries)
+build-native: $(addprefix build/native/,$(addsuffix /bootstrap,$(FUNCTIONS)))
+
+build/native/%/bootstrap: FORCE
+	CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o $@ ./functions/$*
 
 # `sam build` (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
 build-BrazeToZendeskFunction:
@@ -47,8 +53,33 @@ check-tools:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: install it with  pip install 'moto[server]==5.*'  (the Secrets Manager tests run against it)" >&2; exit 1; }
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: install it with  pip install 'cfn-lint==1.*'" >&2; exit 1; }
 
-## test: lint, every Go test (unit, moto, end-to-end under the emulator), then each fuzz target briefly
-test: tools lint unit fuzz
+## demo: build both functions, then run both directions through a local API with stand-ins, and stop
+demo: build
+	$(GO) run ./cmd/local demo
+
+## local: the local API on 127.0.0.1:3000 until Ctrl-C (ARGS="-zendesk acme -braze https://rest.iad-01.braze.com -secrets local/secrets.json" for real services)
+local:
+	$(GO) run ./cmd/local serve $(ARGS)
+
+## invoke: one event through a built bootstrap under aws-lambda-rie, no Docker (FN=BrazeToZendeskFunction EVENT=events/braze-to-zendesk.json)
+invoke: $(RIE) build-native
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=BrazeToZendeskFunction|ZendeskToBrazeFunction EVENT=events/<file>.json" >&2; exit 2; }
+	$(GO) run ./cmd/local invoke -fn $(FN) -event $(EVENT) -rie $(RIE) $(ARGS)
+
+## sign: print a Zendesk sample event signed now, for sam local invoke (EVENT=events/zendesk-to-braze.json)
+sign:
+	@$(GO) run ./cmd/local sign $(or $(EVENT),events/zendesk-to-braze.json)
+
+## test: lint, every Go test (unit, moto, end-to-end under the emulator), fuzz targets briefly, and the demo
+test: tools lint unit fuzz demo-check
+
+# The README's first command must keep working: run it and check what it prints.
+demo-check:
+	@mkdir -p build
+	$(MAKE) --no-print-directory demo | tee build/demo.out
+	@grep -Eq '"ticket_id": [0-9]+' build/demo.out || { echo "demo-check: no ticket id in the demo output" >&2; exit 1; }
+	@grep -q '"name": "zendesk_ticket_solved"' build/demo.out || { echo "demo-check: no Braze event name in the demo output" >&2; exit 1; }
+	@echo "demo-check: ticket id and event name present"
 
 unit: $(RIE)
 	AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 ./...

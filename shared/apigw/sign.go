@@ -29,3 +29,22 @@ func SignZendesk(ev *events.APIGatewayV2HTTPRequest, secret string, now time.Tim
 	ev.Headers[webhook.SignatureHeader] = webhook.Sign(secret, ts, body)
 	return nil
 }
+
+// ResignIfValid re-signs ev at now only when its present signature is
+// Zendesk's for secret (just old): a sample signed with another secret,
+// such as the bad-signature one, stays as it is. It reports whether it
+// re-signed.
+func ResignIfValid(ev *events.APIGatewayV2HTTPRequest, secret string, now time.Time) (bool, error) {
+	req, ferr := Request(*ev)
+	if ferr != nil {
+		return false, ferr
+	}
+	at, err := time.Parse(time.RFC3339, req.Header[webhook.SignatureTimestampHeader])
+	if err != nil {
+		return false, nil
+	}
+	if _, err := webhook.VerifyZendesk(secret, req.Header, req.Body, at); err != nil {
+		return false, nil
+	}
+	return true, SignZendesk(ev, secret, now)
+}

@@ -4,21 +4,18 @@
 package lambdatest
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/brazezendesk/bridge/shared/rie"
 )
 
 // Root is the module's root folder, found from the test's working folder.
@@ -86,68 +83,29 @@ func Build(t testing.TB, name string) string {
 }
 
 // Function is a bootstrap running under its own emulator.
-type Function struct {
-	URL  string // the emulator's invoke URL
-	logs *syncBuffer
-}
+type Function struct{ *rie.Function }
 
 // Start runs bootstrap under a fresh emulator with env added to this
 // process's environment, on ports of its own, for the length of the test.
 func Start(t testing.TB, bootstrap string, env ...string) *Function {
 	t.Helper()
-	rie := RIE(t)
-	api, emu := freePort(t), freePort(t)
-	cmd := exec.Command(rie,
-		"--runtime-interface-emulator-address", emu,
-		"--runtime-api-address", api,
-		"--log-level", "error",
-		bootstrap)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Env = append(cmd.Env, "AWS_LAMBDA_FUNCTION_TIMEOUT=30")
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting aws-lambda-rie: %v", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := rie.Start(ctx, RIE(t), bootstrap, env)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		f.Stop()
 		if t.Failed() {
-			t.Logf("function output:\n%s", logs.String())
+			t.Logf("function output:\n%s", f.Output())
 		}
 	})
-	f := &Function{URL: "http://" + emu + "/2015-03-31/functions/function/invocations", logs: logs}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", emu, time.Second)
-		if err == nil {
-			c.Close()
-			return f
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("aws-lambda-rie did not listen on %s:\n%s", emu, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &Function{f}
 }
 
 // Logs is everything the function and emulator printed so far.
-func (f *Function) Logs() string { return f.logs.String() }
-
-// InvokeRaw sends payload and returns the function's raw answer.
-func (f *Function) InvokeRaw(t testing.TB, payload []byte) []byte {
-	t.Helper()
-	resp, err := http.Post(f.URL, "application/json", bytes.NewReader(payload))
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("invoke answered %d: %s", resp.StatusCode, b)
-	}
-	return b
-}
+func (f *Function) Logs() string { return f.Output() }
 
 // Invoke sends an API Gateway event and decodes the function's response.
 func (f *Function) Invoke(t testing.TB, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
@@ -156,8 +114,11 @@ func (f *Function) Invoke(t testing.TB, ev events.APIGatewayV2HTTPRequest) event
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, err := f.Function.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out events.APIGatewayV2HTTPResponse
-	b := f.InvokeRaw(t, payload)
 	if err := json.Unmarshal(b, &out); err != nil || out.StatusCode == 0 {
 		t.Fatalf("the function did not answer an API Gateway response: %s", b)
 	}
@@ -176,40 +137,4 @@ func LoadEvent(t testing.TB, path string) events.APIGatewayV2HTTPRequest {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return ev
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Env formats k=v pairs.
-func Env(kv ...string) []string {
-	var out []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, fmt.Sprintf("%s=%s", kv[i], strings.TrimSpace(kv[i+1])))
-	}
-	return out
 }

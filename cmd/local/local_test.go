@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/lambdatest"
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+const (
+	hookToken  = "local-braze-webhook-token"    // local/secrets.example.json
+	hookSecret = "local-zendesk-webhook-secret" // local/secrets.example.json
+)
+
+// inRoot runs the test from the module root, where the command's default
+// paths (local/, events/) are.
+func inRoot(t *testing.T) {
+	t.Helper()
+	t.Chdir(lambdatest.Root(t))
+}
+
+// startAPI serves the local API on a free port with stand-ins and returns its base URL.
+func startAPI(t *testing.T) string {
+	t.Helper()
+	inRoot(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	o := options{addr: "127.0.0.1:0", secrets: "local/secrets.example.json"}
+	base, done, closeTargets, err := start(ctx, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); <-done; closeTargets() })
+	return base
+}
+
+func post(t *testing.T, url, contentType string, body []byte, headers ...string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s answered %d with a body that is not JSON: %q", url, resp.StatusCode, b)
+	}
+	return resp.StatusCode, resp.Header, out
+}
+
+const ticket = `{"ticket": {"requester_id": "user-9", "requester": {"email": "nine@example.com"}, "comment": {"body": "hello"}}}`
+
+func TestLocalAPI(t *testing.T) {
+	base := startAPI(t)
+	now := time.Now().UTC().Format(time.RFC3339)
+	flat := []byte(`{"status": "Solved", "external_id": "user-9", "ticket_id": "5"}`)
+	signed := []string{webhook.SignatureTimestampHeader, now, webhook.SignatureHeader, webhook.Sign(hookSecret, now, flat)}
+
+	for _, tc := range []struct {
+		name        string
+		path        string
+		contentType string
+		body        []byte
+		headers     []string
+		status      int
+	}{
+		{"ticket filed", "/braze/tickets", "application/json", []byte(ticket), []string{"Authorization", "Bearer " + hookToken}, 201},
+		{"binary content type arrives base64 and still works", "/braze/tickets", "application/octet-stream",
+			[]byte(strings.Replace(ticket, "hello", "bytes", 1)), []string{"Authorization", "Bearer " + hookToken}, 201},
+		{"wrong token", "/braze/tickets", "application/json", []byte(ticket), []string{"Authorization", "Bearer nope"}, 401},
+		{"no token", "/braze/tickets", "application/json", []byte(ticket), nil, 401},
+		{"not JSON", "/braze/tickets", "application/json", []byte(`{"ticket": `), []string{"Authorization", "Bearer " + hookToken}, 400},
+		{"bad enum", "/braze/tickets", "application/json", []byte(strings.Replace(ticket, `"comment"`, `"priority": "asap", "comment"`, 1)),
+			[]string{"Authorization", "Bearer " + hookToken}, 400},
+		{"body over 256 KiB", "/braze/tickets", "application/json", bytes.Repeat([]byte("x"), 256<<10+1), []string{"Authorization", "Bearer " + hookToken}, 413},
+		{"signed Zendesk body", "/zendesk/events", "application/json", flat, signed, 200},
+		{"unsigned Zendesk body", "/zendesk/events", "application/json", flat, nil, 401},
+		{"Zendesk body without identifier", "/zendesk/events", "application/json", []byte(`{"status": "solved"}`),
+			[]string{webhook.SignatureTimestampHeader, now, webhook.SignatureHeader, webhook.Sign(hookSecret, now, []byte(`{"status": "solved"}`))}, 400},
+		{"unknown route", "/nope", "application/json", []byte(`{}`), nil, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, out := post(t, base+tc.path, tc.contentType, tc.body, tc.headers...)
+			if status != tc.status {
+				t.Fatalf("status = %d, want %d: %v", status, tc.status, out)
+			}
+			if status >= 400 && status != 404 && out["error"] == nil {
+				t.Errorf("no error message: %v", out)
+			}
+			if h.Get("Content-Type") != "application/json" {
+				t.Errorf("content type = %q", h.Get("Content-Type"))
+			}
+		})
+	}
+
+	// A GET is not a route of the HTTP API either.
+	resp, err := http.Get(base + "/braze/tickets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("GET /braze/tickets = %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	inRoot(t)
+	var out bytes.Buffer
+	if err := demo(context.Background(), []string{"-addr", "127.0.0.1:0"}, &out); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{`"ticket_id": 1002`, `"name": "zendesk_ticket_solved"`, "the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, secret := range []string{hookToken, hookSecret, "local-zendesk-api-token", "local-braze-api-key", "Authorization"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("demo output shows %q", secret)
+		}
+	}
+}
+
+func TestInvoke(t *testing.T) {
+	inRoot(t)
+	for _, tc := range []struct {
+		fn, folder, event, want string
+	}{
+		{"BrazeToZendeskFunction", "braze-to-zendesk", "events/braze-to-zendesk.json", "Response 201"},
+		{"ZendeskToBrazeFunction", "zendesk-to-braze", "events/zendesk-to-braze.json", "Response 200"},
+		{"ZendeskToBrazeFunction", "zendesk-to-braze", "events/zendesk-to-braze-bad-signature.json", "Response 401"},
+	} {
+		t.Run(filepath.Base(tc.event), func(t *testing.T) {
+			var out bytes.Buffer
+			args := []string{"-fn", tc.fn, "-event", tc.event, "-bootstrap", lambdatest.Build(t, tc.folder), "-rie", lambdatest.RIE(t)}
+			if err := invoke(context.Background(), args, &out); err != nil {
+				t.Fatalf("invoke: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out.String())
+			}
+		})
+	}
+	if err := invoke(context.Background(), []string{"-fn", "Nope", "-event", "x"}, io.Discard); err == nil {
+		t.Error("an unknown function was accepted")
+	}
+}
+
+func TestSign(t *testing.T) {
+	inRoot(t)
+	var out bytes.Buffer
+	t.Setenv("ZENDESK_WEBHOOK_SECRET", "")
+	if err := sign(context.Background(), []string{"events/zendesk-to-braze.json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+	}
+	json.Unmarshal(out.Bytes(), &ev)
+	if _, err := webhook.VerifyZendesk(hookSecret, ev.Headers, []byte(ev.Body), time.Now()); err != nil {
+		t.Fatalf("the signed event does not verify: %v", err)
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/brazezendesk/bridge/shared/apigw"
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/tickets"
+	"github.com/brazezendesk/bridge/shared/tracking"
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+// Routes of the deployed HTTP API.
+const (
+	BrazeRoute   = "POST /braze/tickets"
+	ZendeskRoute = "POST /zendesk/events"
+)
+
+// api builds the local API: both routes, wired as the functions wire them,
+// with the secrets file in place of Secrets Manager.
+func api(o options, t *targets, logs io.Writer) (*apigw.Local, error) {
+	path, err := filepath.Abs(o.secrets)
+	if err != nil {
+		return nil, err
+	}
+	src := secrets.File{Path: path}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	mis := &webhook.Misconfig{Log: log}
+	braze := tickets.NewHandler(tickets.Config{ZendeskSubdomain: t.zendeskSubdomain, ZendeskBaseURL: t.zendeskURL, Secrets: src}, mis)
+	zendesk := tracking.NewHandler(tracking.Config{BrazeRESTEndpoint: t.brazeURL, Secrets: src}, mis)
+	return &apigw.Local{Routes: map[string]apigw.Handler{
+		BrazeRoute:   apigw.Adapt(braze, log),
+		ZendeskRoute: apigw.Adapt(zendesk, log),
+	}}, nil
+}
+
+// start runs the local API on o.addr until ctx ends; the returned channel
+// yields the server's end.
+func start(ctx context.Context, o options, out io.Writer) (string, <-chan error, func(), error) {
+	t, err := startTargets(o, out)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	l, err := api(o, t, logTo(o))
+	if err != nil {
+		t.close()
+		return "", nil, nil, err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		t.close()
+		return "", nil, nil, fmt.Errorf("listening on %s: %w (another local API running? choose one with -addr)", o.addr, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx, ln) }()
+	return "http://" + ln.Addr().String(), done, t.close, nil
+}
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	if err := parse("serve", args, &o, nil); err != nil {
+		return err
+	}
+	base, done, closeTargets, err := start(ctx, o, out)
+	if err != nil {
+		return err
+	}
+	defer closeTargets()
+	fmt.Fprintf(out, "Local API on %s (Ctrl-C stops it)\n", base)
+	fmt.Fprintf(out, "  %s  → %s/braze/tickets\n", BrazeRoute, base)
+	fmt.Fprintf(out, "  %s → %s/zendesk/events\n", ZendeskRoute, base)
+	fmt.Fprintf(out, "Secrets from %s; Zendesk: %s; Braze: %s\n", o.secrets, describe(o.zendesk), describe(o.braze))
+	return <-done
+}
+
+func describe(target string) string {
+	if target == "" {
+		return "local stand-in (prints what it receives)"
+	}
+	return target
+}

@@ -1,0 +1,32 @@
+package tickets
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
+)
+
+// Config is what the route needs from its environment.
+type Config struct {
+	ZendeskSubdomain string         // acme for https://acme.zendesk.com
+	ZendeskBaseURL   string         // optional; wins over the subdomain
+	Secrets          secrets.Source // the function's secret
+}
+
+// NewHandler wires the route. A configuration problem becomes a handler
+// that answers 500 naming it, so the process keeps serving.
+func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
+	base, err := zendesk.BaseURL(cfg.ZendeskSubdomain, cfg.ZendeskBaseURL)
+	if err != nil {
+		return mis.Unconfigured(err)
+	}
+	svc := &Service{
+		// One attempt may not take the whole budget, so a retry can follow.
+		Zendesk: zendesk.New(base, &http.Client{Timeout: 12 * time.Second}),
+		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
+	}
+	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis}
+}

@@ -1,0 +1,33 @@
+package tracking
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/webhook"
+)
+
+// Config is what the route needs from its environment.
+type Config struct {
+	BrazeRESTEndpoint string         // https://rest.iad-01.braze.com
+	Secrets           secrets.Source // the function's secret
+}
+
+// NewHandler wires the route. A configuration problem becomes a handler
+// that answers 500 naming it, so the process keeps serving.
+func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
+	base, err := braze.Endpoint(cfg.BrazeRESTEndpoint)
+	if err != nil {
+		return mis.Unconfigured(err)
+	}
+	svc := &Service{
+		// One attempt may take 4 s, so that a retry still fits in the budget.
+		Braze:   braze.New(base, &http.Client{Timeout: 4 * time.Second}),
+		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
+		Dedupe:  dedupe.NewMemory(),
+	}
+	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis}
+}
