@@ -20,6 +20,10 @@ import (
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
+// AnswerMargin is kept back from the invocation's deadline for encoding
+// and returning the answer.
+const AnswerMargin = 500 * time.Millisecond
+
 // Handler is the Lambda entry point for one route.
 type Handler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
@@ -49,6 +53,13 @@ func Adapt(h webhook.Handler, log *slog.Logger) Handler {
 		if ferr != nil {
 			out = webhook.Fail(ferr)
 			return
+		}
+		// Finish a little before Lambda's own deadline, so the answer still
+		// goes out when a call runs the clock down.
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-AnswerMargin))
+			defer cancel()
 		}
 		out = h.ServeWebhook(ctx, req)
 		return

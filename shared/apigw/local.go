@@ -45,6 +45,9 @@ func (l *Local) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, err := h(r.Context(), Event(r, route, body, time.Now()))
+	if err == nil && (resp.StatusCode < 100 || resp.StatusCode > 599) {
+		err = fmt.Errorf("status %d", resp.StatusCode)
+	}
 	if err != nil {
 		// API Gateway hides a function error behind this answer.
 		writeJSON(w, http.StatusInternalServerError, `{"message":"Internal Server Error"}`)
@@ -52,6 +55,14 @@ func (l *Local) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
 	}
 	out := []byte(resp.Body)
 	if resp.IsBase64Encoded {
@@ -159,14 +170,18 @@ func (l *Local) ListenAndServe(ctx context.Context, addr string) error {
 // Serve serves l on ln until ctx ends, then shuts down gracefully.
 func (l *Local) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Requests under way finish (up to the routes' own budgets).
+		shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		return err
 	}
+	<-stopped
 	return nil
 }

@@ -2,6 +2,7 @@ package apigw
 
 import (
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,6 +25,11 @@ func SignZendesk(ev *events.APIGatewayV2HTTPRequest, secret string, now time.Tim
 	ts := now.UTC().Format(time.RFC3339)
 	if ev.Headers == nil {
 		ev.Headers = map[string]string{}
+	}
+	for k := range ev.Headers { // an old signature under any spelling goes
+		if strings.EqualFold(k, webhook.SignatureHeader) || strings.EqualFold(k, webhook.SignatureTimestampHeader) {
+			delete(ev.Headers, k)
+		}
 	}
 	ev.Headers[webhook.SignatureTimestampHeader] = ts
 	ev.Headers[webhook.SignatureHeader] = webhook.Sign(secret, ts, body)

@@ -47,18 +47,21 @@ func Post(ctx context.Context, hc *http.Client, url string, header http.Header, 
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
-// RetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-// 0 means not said.
+// MaxRetryAfter caps what a server may ask for; longer is read as this.
+const MaxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads a Retry-After header: delay-seconds or an HTTP date,
+// at most MaxRetryAfter. 0 means not said.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := h.Get("Retry-After")
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Duration(min(n, int64(MaxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), MaxRetryAfter)
 	}
 	return 0
 }

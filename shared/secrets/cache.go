@@ -36,14 +36,21 @@ func NewCache(src Source, ttl time.Duration) *Cache {
 	return &Cache{src: src, ttl: ttl, now: time.Now}
 }
 
-// Get returns the cached secret, fetching it when absent or older than the TTL.
+// Get returns the cached secret, fetching it when absent or older than the
+// TTL. When that fetch fails, the last good secret is served until the next
+// request tries again: an outage of Secrets Manager does not stop a warm
+// function whose credentials still work.
 func (c *Cache) Get(ctx context.Context) (Values, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.vals.m != nil && c.now().Sub(c.fetched) < c.ttl {
 		return c.vals, nil
 	}
-	return c.fetchLocked(ctx)
+	v, err := c.fetchLocked(ctx)
+	if err != nil && c.vals.m != nil {
+		return c.vals, nil
+	}
+	return v, err
 }
 
 // Refresh fetches the secret now, whatever its age: for after an API has

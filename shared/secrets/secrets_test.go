@@ -104,6 +104,16 @@ func TestCacheTTL(t *testing.T) {
 	if _, err := c.Refresh(ctx); err == nil {
 		t.Fatal("Refresh should report the load error")
 	}
+	time.Sleep(60 * time.Millisecond)
+	if v, err := c.Get(ctx); err != nil || v.Get("a") != "1" {
+		t.Fatalf("Get after a failed refetch = %v, %v; want the last good secret", v, err)
+	}
+	if src.n != 4 {
+		t.Fatalf("loads = %d, want the expired Get to have tried again", src.n)
+	}
+	if _, err := secrets.NewCache(src, time.Minute).Get(ctx); err == nil {
+		t.Fatal("a cache that never loaded must report the error")
+	}
 }
 
 func TestValuesNeverPrint(t *testing.T) {

@@ -25,7 +25,8 @@ func (c Credentials) authorization() string {
 }
 
 // DefaultRetry fits Zendesk's advice: honour Retry-After, back off on 5xx.
-var DefaultRetry = retry.Policy{Attempts: 3, Base: 300 * time.Millisecond, Max: 10 * time.Second, Reserve: time.Second}
+// A Retry-After is waited out whenever it fits in the time left.
+var DefaultRetry = retry.Policy{Attempts: 3, Base: 300 * time.Millisecond, Max: 25 * time.Second, Reserve: time.Second}
 
 // Client calls one Zendesk account.
 type Client struct {
