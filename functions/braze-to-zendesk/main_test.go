@@ -1,12 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/brazezendesk/bridge/shared/lambdatest"
 	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
@@ -35,15 +32,6 @@ func start(t *testing.T, env ...string) *e2e {
 	vars := append(moto.Env(), "SECRET_ID="+secretID, "ZENDESK_BASE_URL="+zd.URL, "AWS_LAMBDA_LOG_LEVEL=DEBUG")
 	fn := lambdatest.Start(t, lambdatest.Build(t, "braze-to-zendesk"), append(vars, env...)...)
 	return &e2e{fn: fn, zd: zd, moto: moto}
-}
-
-func body(t *testing.T, r events.APIGatewayV2HTTPResponse) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
-		t.Fatalf("response body is not JSON: %q", r.Body)
-	}
-	return m
 }
 
 // TestEvents invokes the real bootstrap under the emulator with every
@@ -77,7 +65,7 @@ func TestEvents(t *testing.T) {
 			}
 			before := len(env.zd.Tickets())
 			resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, path))
-			out := body(t, resp)
+			out := lambdatest.JSON(t, resp)
 			if resp.StatusCode != exp.status {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, exp.status, resp.Body)
 			}
@@ -111,7 +99,7 @@ func TestEvents(t *testing.T) {
 	}
 	// Replaying the seed event (a Braze retry) files no second ticket.
 	n := len(env.zd.Tickets())
-	resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, files[len(files)-1]))
+	resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk.json")))
 	if resp.StatusCode != 201 || len(env.zd.Tickets()) != n {
 		t.Errorf("replay: status %d, tickets %d → %d", resp.StatusCode, n, len(env.zd.Tickets()))
 	}
@@ -151,7 +139,7 @@ func TestMisconfiguration(t *testing.T) {
 			env := start(t, tc.env...)
 			for range 2 { // the process keeps serving
 				r := env.fn.Invoke(t, ev)
-				if r.StatusCode != 500 || !strings.Contains(body(t, r)["error"].(string), tc.want) {
+				if r.StatusCode != 500 || !strings.Contains(lambdatest.JSON(t, r)["error"].(string), tc.want) {
 					t.Fatalf("got %d %s, want 500 saying %q", r.StatusCode, r.Body, tc.want)
 				}
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,15 +52,6 @@ func event(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 	return ev
 }
 
-func body(t *testing.T, r events.APIGatewayV2HTTPResponse) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
-		t.Fatalf("response body is not JSON: %q", r.Body)
-	}
-	return m
-}
-
 func TestEvents(t *testing.T) {
 	want := map[string]struct {
 		status int
@@ -98,7 +88,7 @@ func TestEvents(t *testing.T) {
 			}
 			before := len(env.bz.Requests())
 			resp := env.fn.Invoke(t, event(t, name))
-			body(t, resp)
+			lambdatest.JSON(t, resp)
 			if resp.StatusCode != exp.status {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, exp.status, resp.Body)
 			}
@@ -115,7 +105,7 @@ func TestEvents(t *testing.T) {
 	// A Zendesk retry (same invocation id, fresh signature) is not sent again.
 	n := len(env.bz.Requests())
 	resp := env.fn.Invoke(t, event(t, "zendesk-to-braze.json"))
-	if resp.StatusCode != 200 || body(t, resp)["duplicate"] != true || len(env.bz.Requests()) != n {
+	if resp.StatusCode != 200 || lambdatest.JSON(t, resp)["duplicate"] != true || len(env.bz.Requests()) != n {
 		t.Errorf("retry: %d %s, braze calls %d → %d", resp.StatusCode, resp.Body, n, len(env.bz.Requests()))
 	}
 	for _, s := range []string{apiKey, hookSecret, "Bearer"} {
@@ -129,7 +119,7 @@ func TestStaleSampleIsRefused(t *testing.T) {
 	env := start(t)
 	// As committed, the sample's signature is older than five minutes.
 	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "zendesk-to-braze.json"))
-	if r := env.fn.Invoke(t, ev); r.StatusCode != 401 || !strings.Contains(body(t, r)["error"].(string), "5 minutes") {
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 401 || !strings.Contains(lambdatest.JSON(t, r)["error"].(string), "5 minutes") {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
@@ -154,7 +144,7 @@ func TestRotationAndMisconfiguration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := start(t, tc.env)
 			r := env.fn.Invoke(t, event(t, "zendesk-to-braze.json"))
-			if r.StatusCode != 500 || !strings.Contains(body(t, r)["error"].(string), tc.want) {
+			if r.StatusCode != 500 || !strings.Contains(lambdatest.JSON(t, r)["error"].(string), tc.want) {
 				t.Fatalf("%d %s, want 500 saying %q", r.StatusCode, r.Body, tc.want)
 			}
 		})

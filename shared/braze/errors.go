@@ -1,7 +1,6 @@
 package braze
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,17 +43,11 @@ func (e *Error) Is(target error) bool {
 
 // Retryable: rate limits, server failures and lost connections may pass.
 func (e *Error) Retryable() (bool, time.Duration) {
-	switch {
-	case e.Status == 0:
-		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded), 0
-	case e.Status == http.StatusTooManyRequests || e.Status >= 500:
-		return true, e.RetryAfter
-	}
-	return false, 0
+	return httpjson.Transient(e.Status, e.Err), e.RetryAfter
 }
 
 // Timeout reports whether the call ran out of time.
-func (e *Error) Timeout() bool { return e.Status == 0 && errors.Is(e.Err, context.DeadlineExceeded) }
+func (e *Error) Timeout() bool { return httpjson.TimedOut(e.Status, e.Err) }
 
 func apiError(resp *httpjson.Response, now time.Time) *Error {
 	e := &Error{Status: resp.Status, RetryAfter: waitFor(resp.Header, now)}

@@ -138,3 +138,13 @@ func LoadEvent(t testing.TB, path string) events.APIGatewayV2HTTPRequest {
 	}
 	return ev
 }
+
+// JSON decodes a response's body, failing the test when it is not JSON.
+func JSON(t testing.TB, r events.APIGatewayV2HTTPResponse) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("response body is not JSON: %q", r.Body)
+	}
+	return m
+}

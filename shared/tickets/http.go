@@ -52,9 +52,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	}
 	r, err := Parse(req.Body)
 	if err != nil {
-		var inv *webhook.InvalidError
-		errors.As(err, &inv)
-		return webhook.BadRequest(inv)
+		return webhook.BadRequest(err)
 	}
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body)
 	created, err := h.Service.Create(ctx, r, key)

@@ -64,9 +64,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	}
 	track, err := Parse(req.Body, signedAt)
 	if err != nil {
-		var inv *webhook.InvalidError
-		errors.As(err, &inv)
-		return webhook.BadRequest(inv)
+		return webhook.BadRequest(err)
 	}
 	invocation := strings.TrimSpace(req.Header[webhook.InvocationIDHeader])
 	d, err := h.Service.Deliver(ctx, invocation, track)

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -19,7 +20,12 @@ func Invalid(field, format string, args ...any) *InvalidError {
 	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// BadRequest is the 400 answer for e.
-func BadRequest(e *InvalidError) Response {
+// BadRequest is the 400 answer for a body err refuses, naming the field
+// when err is (or wraps) an InvalidError.
+func BadRequest(err error) Response {
+	var e *InvalidError
+	if !errors.As(err, &e) {
+		e = &InvalidError{Msg: err.Error()}
+	}
 	return Fail(&Error{Status: http.StatusBadRequest, Message: e.Msg, Field: e.Field})
 }

@@ -2,7 +2,6 @@ package zendesk
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,24 +49,13 @@ func (e *Error) Is(target error) bool {
 
 // Retryable says a rate limit, a server failure or a lost connection may pass;
 // the caller's own deadline or cancellation will not.
+// A 409 is a concurrent request under the same idempotency key.
 func (e *Error) Retryable() (bool, time.Duration) {
-	switch {
-	case e.Status == 0:
-		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded), 0
-	case e.Status == http.StatusTooManyRequests:
-		return true, e.RetryAfter
-	case e.Status == http.StatusConflict: // concurrent use of one idempotency key
-		return true, e.RetryAfter
-	case e.Status >= 500:
-		return true, e.RetryAfter
-	}
-	return false, 0
+	return e.Status == http.StatusConflict || httpjson.Transient(e.Status, e.Err), e.RetryAfter
 }
 
 // Timeout reports whether the call ran out of time.
-func (e *Error) Timeout() bool {
-	return e.Status == 0 && errors.Is(e.Err, context.DeadlineExceeded)
-}
+func (e *Error) Timeout() bool { return httpjson.TimedOut(e.Status, e.Err) }
 
 func apiError(op string, resp *httpjson.Response) *Error {
 	e := &Error{Op: op, Status: resp.Status, RetryAfter: httpjson.RetryAfter(resp.Header, time.Now())}
