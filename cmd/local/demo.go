@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/brazezendesk/bridge/shared/apigw"
-	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tracking"
 )
 
@@ -31,11 +30,12 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	base, done, closeTargets, err := start(ctx, o, out)
+	r, err := start(ctx, o, out)
 	if err != nil {
 		return err
 	}
-	defer func() { cancel(); <-done; closeTargets() }()
+	defer func() { cancel(); <-r.done; r.stop() }()
+	base := r.base
 	fmt.Fprintf(out, "Local API on %s, Zendesk and Braze stand-ins, secrets from %s\n\n", base, o.secrets)
 
 	bz, err := loadEvent(brazeEvent)
@@ -58,9 +58,9 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	secret, err := webhookSecret(o.secrets)
+	secret, err := webhookSecret(r.secrets)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", o.secrets, err)
 	}
 	if _, err := apigw.ResignIfValid(&zd, secret, time.Now()); err != nil {
 		return err
@@ -123,19 +123,4 @@ func send(ctx context.Context, base string, ev events.APIGatewayV2HTTPRequest) (
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, err
-}
-
-func webhookSecret(path string) (string, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	v, err := secrets.Parse(path, raw)
-	if err != nil {
-		return "", err
-	}
-	if err := v.Require("zendesk_webhook_secret"); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return v.Get("zendesk_webhook_secret"), nil
 }

@@ -64,9 +64,9 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		env = append(env, "ZENDESK_SUBDOMAIN="+t.zendeskSubdomain, "ZENDESK_BASE_URL="+t.zendeskURL)
 	} else {
 		env = append(env, "BRAZE_REST_ENDPOINT="+t.brazeURL)
-		secret, err := webhookSecret(o.secrets)
+		secret, err := webhookSecret(t.secrets)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", o.secrets, err)
 		}
 		if ok, err := apigw.ResignIfValid(&ev, secret, time.Now()); err != nil {
 			return err

@@ -33,12 +33,12 @@ func startAPI(t *testing.T) string {
 	inRoot(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	o := options{addr: "127.0.0.1:0", secrets: "local/secrets.example.json"}
-	base, done, closeTargets, err := start(ctx, o, io.Discard)
+	r, err := start(ctx, o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); <-done; closeTargets() })
-	return base
+	t.Cleanup(func() { cancel(); <-r.done; r.stop() })
+	return r.base
 }
 
 func post(t *testing.T, url, contentType string, body []byte, headers ...string) (int, http.Header, map[string]any) {

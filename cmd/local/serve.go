@@ -39,26 +39,33 @@ func api(o options, t *targets, logs io.Writer) (*apigw.Local, error) {
 	}}, nil
 }
 
-// start runs the local API on o.addr until ctx ends; the returned channel
-// yields the server's end.
-func start(ctx context.Context, o options, out io.Writer) (string, <-chan error, func(), error) {
+// running is a local API being served.
+type running struct {
+	base    string         // its URL
+	secrets secrets.Values // the secrets file, read once
+	done    <-chan error   // yields the server's end after ctx ends
+	stop    func()         // stops the stand-ins, once done has yielded
+}
+
+// start runs the local API on o.addr until ctx ends.
+func start(ctx context.Context, o options, out io.Writer) (*running, error) {
 	t, err := startTargets(o, out)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, err
 	}
 	l, err := api(o, t, logTo(o))
 	if err != nil {
 		t.close()
-		return "", nil, nil, err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		t.close()
-		return "", nil, nil, fmt.Errorf("listening on %s: %w (another local API running? choose one with -addr)", o.addr, err)
+		return nil, fmt.Errorf("listening on %s: %w (another local API running? choose one with -addr)", o.addr, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx, ln) }()
-	return "http://" + ln.Addr().String(), done, t.close, nil
+	return &running{base: "http://" + ln.Addr().String(), secrets: t.secrets, done: done, stop: t.close}, nil
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -66,16 +73,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse("serve", args, &o, nil); err != nil {
 		return err
 	}
-	base, done, closeTargets, err := start(ctx, o, out)
+	r, err := start(ctx, o, out)
 	if err != nil {
 		return err
 	}
-	defer closeTargets()
+	defer r.stop()
+	base := r.base
 	fmt.Fprintf(out, "Local API on %s (Ctrl-C stops it)\n", base)
 	fmt.Fprintf(out, "  %s  → %s/braze/tickets\n", BrazeRoute, base)
 	fmt.Fprintf(out, "  %s → %s/zendesk/events\n", ZendeskRoute, base)
 	fmt.Fprintf(out, "Secrets from %s; Zendesk: %s; Braze: %s\n", o.secrets, describe(o.zendesk), describe(o.braze))
-	return <-done
+	return <-r.done
 }
 
 func describe(target string) string {

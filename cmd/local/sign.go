@@ -26,9 +26,12 @@ func sign(_ context.Context, args []string, out io.Writer) error {
 	}
 	secret := os.Getenv("ZENDESK_WEBHOOK_SECRET")
 	if secret == "" {
-		var err error
-		if secret, err = webhookSecret(*file); err != nil {
+		vals, err := readSecrets(*file)
+		if err != nil {
 			return err
+		}
+		if secret, err = webhookSecret(vals); err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
 		}
 	}
 	ev, err := loadEvent(fs.Arg(0))

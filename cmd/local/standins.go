@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 
@@ -21,6 +21,7 @@ type targets struct {
 	zendeskSubdomain string
 	zendeskURL       string
 	brazeURL         string
+	secrets          secrets.Values // the secrets file, read once
 	close            func()
 }
 
@@ -28,16 +29,12 @@ type targets struct {
 // line, accepting the credentials in the secrets file, and prints every
 // request they receive to out.
 func startTargets(o options, out io.Writer) (*targets, error) {
-	raw, err := os.ReadFile(o.secrets)
-	if err != nil {
-		return nil, fmt.Errorf("secrets file: %w", err)
-	}
-	vals, err := secrets.Parse(o.secrets, raw)
+	vals, err := readSecrets(o.secrets)
 	if err != nil {
 		return nil, err
 	}
 	p := &printer{out: out}
-	t := &targets{close: func() {}}
+	t := &targets{secrets: vals, close: func() {}}
 	var closers []func()
 	switch {
 	case o.zendesk == "":
@@ -96,4 +93,21 @@ func pretty(b []byte) string {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// readSecrets reads and checks the local secrets file.
+func readSecrets(path string) (secrets.Values, error) {
+	raw, err := secrets.File{Path: path}.Load(context.Background())
+	if err != nil {
+		return secrets.Values{}, err
+	}
+	return secrets.Parse(path, raw)
+}
+
+// webhookSecret is the Zendesk signing secret among v.
+func webhookSecret(v secrets.Values) (string, error) {
+	if err := v.Require("zendesk_webhook_secret"); err != nil {
+		return "", err
+	}
+	return v.Get("zendesk_webhook_secret"), nil
 }

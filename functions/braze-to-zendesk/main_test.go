@@ -51,18 +51,12 @@ func TestEvents(t *testing.T) {
 		"braze-to-zendesk-base64.json":    {201, "user-789", nil},
 		"braze-to-zendesk-bad-token.json": {401, "", nil},
 	}
-	files, _ := filepath.Glob(filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk*.json"))
-	if len(files) != len(want) {
-		t.Fatalf("events/ has %d braze-to-zendesk files, the test expects %d: give each one an expectation", len(files), len(want))
-	}
+	files := lambdatest.EventFiles(t, "braze-to-zendesk", want)
 	env := start(t)
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			exp, ok := want[name]
-			if !ok {
-				t.Fatalf("no expectation for %s", name)
-			}
+			exp := want[name]
 			before := len(env.zd.Tickets())
 			resp := env.fn.Invoke(t, lambdatest.LoadEvent(t, path))
 			out := lambdatest.JSON(t, resp)

@@ -74,18 +74,12 @@ func TestEvents(t *testing.T) {
 		}},
 		"zendesk-to-braze-bad-signature.json": {401, nil},
 	}
-	files, _ := filepath.Glob(filepath.Join(lambdatest.Root(t), "events", "zendesk-to-braze*.json"))
-	if len(files) != len(want) {
-		t.Fatalf("events/ has %d zendesk-to-braze files, the test expects %d: give each one an expectation", len(files), len(want))
-	}
+	files := lambdatest.EventFiles(t, "zendesk-to-braze", want)
 	env := start(t)
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			exp, ok := want[name]
-			if !ok {
-				t.Fatalf("no expectation for %s", name)
-			}
+			exp := want[name]
 			before := len(env.bz.Requests())
 			resp := env.fn.Invoke(t, event(t, name))
 			lambdatest.JSON(t, resp)

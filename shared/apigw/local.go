@@ -158,15 +158,6 @@ func requestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// ListenAndServe serves l on addr until ctx ends.
-func (l *Local) ListenAndServe(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", addr, err)
-	}
-	return l.Serve(ctx, ln)
-}
-
 // Serve serves l on ln until ctx ends, then shuts down gracefully.
 func (l *Local) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}

@@ -511,31 +511,3 @@ func TestServeWaitsForInFlightRequest(t *testing.T) {
 		waitDone(t, done)
 	}
 }
-
-func TestListenAndServe(t *testing.T) {
-	t.Run("address in use", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		addr := ln.Addr().String()
-		errc := make(chan error, 1)
-		go func() { errc <- (&apigw.Local{}).ListenAndServe(context.Background(), addr) }()
-		select {
-		case err := <-errc:
-			if err == nil || !strings.Contains(err.Error(), addr) {
-				t.Errorf("ListenAndServe on a taken address: %v, want an error naming %s", err, addr)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("ListenAndServe on a taken address did not return")
-		}
-	})
-	t.Run("stops with its context", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		errc := make(chan error, 1)
-		go func() { errc <- (&apigw.Local{}).ListenAndServe(ctx, "127.0.0.1:0") }()
-		cancel()
-		waitDone(t, errc)
-	})
-}

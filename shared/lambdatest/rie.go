@@ -148,3 +148,23 @@ func JSON(t testing.TB, r events.APIGatewayV2HTTPResponse) map[string]any {
 	}
 	return m
 }
+
+// EventFiles returns the events/ files whose names start with prefix, and
+// fails the test unless each one has an entry in want: a sample added to
+// events/ must be given an expectation, and one removed must be noticed.
+func EventFiles[V any](t testing.TB, prefix string, want map[string]V) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(Root(t), "events", prefix+"*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if _, ok := want[filepath.Base(f)]; !ok {
+			t.Errorf("events/%s has no expectation in the test", filepath.Base(f))
+		}
+	}
+	if len(files) != len(want) {
+		t.Fatalf("events/ has %d %s files, the test expects %d", len(files), prefix, len(want))
+	}
+	return files
+}
