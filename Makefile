@@ -8,7 +8,10 @@ FUNCTIONS := braze-to-zendesk zendesk-to-braze
 BIN       := $(CURDIR)/bin
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE       := $(BIN)/aws-lambda-rie
-FUZZTIME  ?= 5s
+# An execution count, not a duration: Go 1.26's fuzz coordinator can report a
+# bare "context deadline exceeded" when a duration runs out (golang/go#75804,
+# fixed in Go 1.27); a count has no deadline to race.
+FUZZTIME  ?= 100000x
 LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w"
 
 # Every fuzz target, as package:Target.
