@@ -18,8 +18,8 @@ LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.n
 FUZZ_TARGETS := \
 	./shared/liquidjson:FuzzDecode \
 	./shared/apigw:FuzzRequest \
-	./shared/webhook:FuzzBearerMatches \
-	./shared/webhook:FuzzVerifyZendesk \
+	./shared/bearer:FuzzMatches \
+	./shared/zendesk:FuzzVerifyZendesk \
 	./shared/tickets:FuzzParse \
 	./shared/tracking:FuzzParse
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/lambdatest"
-	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 const (
@@ -69,7 +69,7 @@ func TestLocalAPI(t *testing.T) {
 	base := startAPI(t)
 	now := time.Now().UTC().Format(time.RFC3339)
 	flat := []byte(`{"status": "Solved", "external_id": "user-9", "ticket_id": "5"}`)
-	signed := []string{webhook.SignatureTimestampHeader, now, webhook.SignatureHeader, webhook.Sign(hookSecret, now, flat)}
+	signed := []string{zendesk.SignatureTimestampHeader, now, zendesk.SignatureHeader, zendesk.Sign(hookSecret, now, flat)}
 
 	for _, tc := range []struct {
 		name        string
@@ -91,7 +91,7 @@ func TestLocalAPI(t *testing.T) {
 		{"signed Zendesk body", "/zendesk/events", "application/json", flat, signed, 200},
 		{"unsigned Zendesk body", "/zendesk/events", "application/json", flat, nil, 401},
 		{"Zendesk body without identifier", "/zendesk/events", "application/json", []byte(`{"status": "solved"}`),
-			[]string{webhook.SignatureTimestampHeader, now, webhook.SignatureHeader, webhook.Sign(hookSecret, now, []byte(`{"status": "solved"}`))}, 400},
+			[]string{zendesk.SignatureTimestampHeader, now, zendesk.SignatureHeader, zendesk.Sign(hookSecret, now, []byte(`{"status": "solved"}`))}, 400},
 		{"unknown route", "/nope", "application/json", []byte(`{}`), nil, 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +174,7 @@ func TestSign(t *testing.T) {
 		Body    string            `json:"body"`
 	}
 	json.Unmarshal(out.Bytes(), &ev)
-	if _, err := webhook.VerifyZendesk(hookSecret, ev.Headers, []byte(ev.Body), time.Now()); err != nil {
+	if _, err := zendesk.VerifyZendesk(hookSecret, ev.Headers, []byte(ev.Body), time.Now()); err != nil {
 		t.Fatalf("the signed event does not verify: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/lambdatest"
 	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
 	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 // BenchmarkWarmInvocation measures one warm invocation in process: the
@@ -39,7 +40,7 @@ func BenchmarkWarmInvocation(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		ev.Headers[webhook.InvocationIDHeader] = fmt.Sprint("bench-", i)
+		ev.Headers[zendesk.InvocationIDHeader] = fmt.Sprint("bench-", i)
 		if r, _ := h(ctx, ev); r.StatusCode != 200 {
 			b.Fatalf("%d %s", r.StatusCode, r.Body)
 		}

@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 // SignZendesk stamps ev as Zendesk would have sent it at now: the signature
@@ -27,12 +26,12 @@ func SignZendesk(ev *events.APIGatewayV2HTTPRequest, secret string, now time.Tim
 		ev.Headers = map[string]string{}
 	}
 	for k := range ev.Headers { // an old signature under any spelling goes
-		if strings.EqualFold(k, webhook.SignatureHeader) || strings.EqualFold(k, webhook.SignatureTimestampHeader) {
+		if strings.EqualFold(k, zendesk.SignatureHeader) || strings.EqualFold(k, zendesk.SignatureTimestampHeader) {
 			delete(ev.Headers, k)
 		}
 	}
-	ev.Headers[webhook.SignatureTimestampHeader] = ts
-	ev.Headers[webhook.SignatureHeader] = webhook.Sign(secret, ts, body)
+	ev.Headers[zendesk.SignatureTimestampHeader] = ts
+	ev.Headers[zendesk.SignatureHeader] = zendesk.Sign(secret, ts, body)
 	return nil
 }
 
@@ -45,11 +44,11 @@ func ResignIfValid(ev *events.APIGatewayV2HTTPRequest, secret string, now time.T
 	if ferr != nil {
 		return false, ferr
 	}
-	at, err := time.Parse(time.RFC3339, req.Header[webhook.SignatureTimestampHeader])
+	at, err := time.Parse(time.RFC3339, req.Header[zendesk.SignatureTimestampHeader])
 	if err != nil {
 		return false, nil
 	}
-	if _, err := webhook.VerifyZendesk(secret, req.Header, req.Body, at); err != nil {
+	if _, err := zendesk.VerifyZendesk(secret, req.Header, req.Body, at); err != nil {
 		return false, nil
 	}
 	return true, SignZendesk(ev, secret, now)

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/brazezendesk/bridge/shared/apigw"
-	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 const (
@@ -45,13 +45,13 @@ func zendeskEvent(body string, b64 bool) events.APIGatewayV2HTTPRequest {
 }
 
 func TestHeaderNamesAreLowerCase(t *testing.T) {
-	for _, h := range []string{webhook.SignatureHeader, webhook.SignatureTimestampHeader} {
+	for _, h := range []string{zendesk.SignatureHeader, zendesk.SignatureTimestampHeader} {
 		if h != strings.ToLower(h) {
 			t.Errorf("%q is not lower-case", h)
 		}
 	}
-	if webhook.SignatureHeader != "x-zendesk-webhook-signature" || webhook.SignatureTimestampHeader != "x-zendesk-webhook-signature-timestamp" {
-		t.Errorf("header names %q %q", webhook.SignatureHeader, webhook.SignatureTimestampHeader)
+	if zendesk.SignatureHeader != "x-zendesk-webhook-signature" || zendesk.SignatureTimestampHeader != "x-zendesk-webhook-signature-timestamp" {
+		t.Errorf("header names %q %q", zendesk.SignatureHeader, zendesk.SignatureTimestampHeader)
 	}
 }
 
@@ -76,7 +76,7 @@ func TestSignZendesk(t *testing.T) {
 			if sig == "" {
 				t.Fatal("no signature header")
 			}
-			if want := webhook.Sign(secretA, ts, []byte(body)); sig != want {
+			if want := zendesk.Sign(secretA, ts, []byte(body)); sig != want {
 				t.Errorf("signature = %q, want %q (over the decoded body)", sig, want)
 			}
 			if ev.Body != origBody || ev.IsBase64Encoded != b64 {
@@ -85,18 +85,18 @@ func TestSignZendesk(t *testing.T) {
 			if ev.Headers["content-type"] != "application/json" || ev.Headers["x-zendesk-webhook-id"] != "01JDQ" {
 				t.Errorf("other headers lost: %v", ev.Headers)
 			}
-			at, err := webhook.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now)
+			at, err := zendesk.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now)
 			if err != nil {
 				t.Fatalf("VerifyZendesk: %v", err)
 			}
 			if !at.Equal(now) {
 				t.Errorf("signing time = %v, want %v", at, now)
 			}
-			if _, err := webhook.VerifyZendesk(secretB, ev.Headers, decoded(t, ev), now); !errors.Is(err, webhook.ErrBadSignature) {
+			if _, err := zendesk.VerifyZendesk(secretB, ev.Headers, decoded(t, ev), now); !errors.Is(err, zendesk.ErrBadSignature) {
 				t.Errorf("VerifyZendesk with another secret: %v, want ErrBadSignature", err)
 			}
 			if b64 {
-				if _, err := webhook.VerifyZendesk(secretA, ev.Headers, []byte(ev.Body), now); err == nil {
+				if _, err := zendesk.VerifyZendesk(secretA, ev.Headers, []byte(ev.Body), now); err == nil {
 					t.Error("the signature verifies over the base64 text; it must be over the decoded body")
 				}
 			}
@@ -105,7 +105,7 @@ func TestSignZendesk(t *testing.T) {
 			if ferr != nil {
 				t.Fatal(ferr)
 			}
-			if _, err := webhook.VerifyZendesk(secretA, req.Header, req.Body, now.Add(time.Minute)); err != nil {
+			if _, err := zendesk.VerifyZendesk(secretA, req.Header, req.Body, now.Add(time.Minute)); err != nil {
 				t.Errorf("VerifyZendesk on the adapted request: %v", err)
 			}
 		})
@@ -121,7 +121,7 @@ func TestSignZendeskNilHeaders(t *testing.T) {
 	if len(ev.Headers) != 2 {
 		t.Errorf("headers = %v, want just the two signature headers", ev.Headers)
 	}
-	if _, err := webhook.VerifyZendesk(secretA, ev.Headers, []byte("{}"), now); err != nil {
+	if _, err := zendesk.VerifyZendesk(secretA, ev.Headers, []byte("{}"), now); err != nil {
 		t.Error(err)
 	}
 }
@@ -145,14 +145,14 @@ func TestSignZendeskReplacesMixedCaseHeaders(t *testing.T) {
 	body := `{"id":1}`
 	oldTS := old.Format(time.RFC3339)
 	ev := events.APIGatewayV2HTTPRequest{Body: body, Headers: map[string]string{
-		"X-Zendesk-Webhook-Signature":           webhook.Sign(secretA, oldTS, []byte(body)),
+		"X-Zendesk-Webhook-Signature":           zendesk.Sign(secretA, oldTS, []byte(body)),
 		"X-Zendesk-Webhook-Signature-Timestamp": oldTS,
 	}}
 	ok, err := apigw.ResignIfValid(&ev, secretA, now)
 	if err != nil || !ok {
 		t.Fatalf("ResignIfValid = %v, %v; want true, nil", ok, err)
 	}
-	for _, h := range []string{webhook.SignatureHeader, webhook.SignatureTimestampHeader} {
+	for _, h := range []string{zendesk.SignatureHeader, zendesk.SignatureTimestampHeader} {
 		var names []string
 		for k := range ev.Headers {
 			if strings.EqualFold(k, h) {
@@ -176,17 +176,17 @@ func TestResignIfValid(t *testing.T) {
 			if err := apigw.SignZendesk(&ev, secretA, old); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := webhook.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now); !errors.Is(err, webhook.ErrStale) {
+			if _, err := zendesk.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now); !errors.Is(err, zendesk.ErrStale) {
 				t.Fatalf("before re-signing: %v, want ErrStale", err)
 			}
 			ok, err := apigw.ResignIfValid(&ev, secretA, now)
 			if err != nil || !ok {
 				t.Fatalf("ResignIfValid = %v, %v; want true, nil", ok, err)
 			}
-			if ts := ev.Headers[webhook.SignatureTimestampHeader]; ts != now.Format(time.RFC3339) {
+			if ts := ev.Headers[zendesk.SignatureTimestampHeader]; ts != now.Format(time.RFC3339) {
 				t.Errorf("timestamp = %q, want %q", ts, now.Format(time.RFC3339))
 			}
-			at, err := webhook.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now)
+			at, err := zendesk.VerifyZendesk(secretA, ev.Headers, decoded(t, ev), now)
 			if err != nil || !at.Equal(now) {
 				t.Errorf("after re-signing: VerifyZendesk = %v, %v; want %v, nil", at, err, now)
 			}
@@ -226,20 +226,20 @@ func TestResignIfValid(t *testing.T) {
 		{"nil headers", func(t *testing.T) events.APIGatewayV2HTTPRequest { return events.APIGatewayV2HTTPRequest{Body: body} }},
 		{"signature without timestamp", func(t *testing.T) events.APIGatewayV2HTTPRequest {
 			ev := zendeskEvent(body, false)
-			ev.Headers[webhook.SignatureHeader] = webhook.Sign(secretA, "", []byte(body))
+			ev.Headers[zendesk.SignatureHeader] = zendesk.Sign(secretA, "", []byte(body))
 			return ev
 		}},
 		{"timestamp not RFC 3339", func(t *testing.T) events.APIGatewayV2HTTPRequest {
 			ev := zendeskEvent(body, false)
 			ts := "1764025800"
-			ev.Headers[webhook.SignatureTimestampHeader] = ts
-			ev.Headers[webhook.SignatureHeader] = webhook.Sign(secretA, ts, []byte(body))
+			ev.Headers[zendesk.SignatureTimestampHeader] = ts
+			ev.Headers[zendesk.SignatureHeader] = zendesk.Sign(secretA, ts, []byte(body))
 			return ev
 		}},
 		{"signature not base64", func(t *testing.T) events.APIGatewayV2HTTPRequest {
 			ev := zendeskEvent(body, false)
-			ev.Headers[webhook.SignatureTimestampHeader] = old.Format(time.RFC3339)
-			ev.Headers[webhook.SignatureHeader] = "!!!"
+			ev.Headers[zendesk.SignatureTimestampHeader] = old.Format(time.RFC3339)
+			ev.Headers[zendesk.SignatureHeader] = "!!!"
 			return ev
 		}},
 	}
@@ -285,7 +285,7 @@ func TestResignIfValidSampleShape(t *testing.T) {
 		Headers: map[string]string{
 			"content-type":                          "application/json",
 			"x-zendesk-webhook-invocation-id":       "8350205582",
-			"x-zendesk-webhook-signature":           webhook.Sign(secretA, ts, []byte(body)),
+			"x-zendesk-webhook-signature":           zendesk.Sign(secretA, ts, []byte(body)),
 			"x-zendesk-webhook-signature-timestamp": ts,
 		},
 	}
@@ -298,7 +298,7 @@ func TestResignIfValidSampleShape(t *testing.T) {
 	if ferr != nil {
 		t.Fatal(ferr)
 	}
-	if _, err := webhook.VerifyZendesk(secretA, req.Header, req.Body, now); err != nil {
+	if _, err := zendesk.VerifyZendesk(secretA, req.Header, req.Body, now); err != nil {
 		t.Errorf("after re-signing: %v", err)
 	}
 	if len(ev.Headers) != 4 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/bearer"
 	"github.com/brazezendesk/bridge/shared/retry"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
@@ -46,7 +47,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	if err != nil {
 		return h.Misconfig.Fail(ctx, err)
 	}
-	if !webhook.BearerMatches(req.Header["authorization"], vals.Get(KeyWebhookToken)) {
+	if !bearer.Matches(req.Header["authorization"], vals.Get(KeyWebhookToken)) {
 		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized,
 			"send the header Authorization: Bearer <braze_webhook_token from the function's secret>"))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 // Budget is the time one request may take. Zendesk gives up at 12 seconds;
@@ -58,7 +59,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	if err != nil {
 		return h.Misconfig.Fail(ctx, err)
 	}
-	signedAt, err := webhook.VerifyZendesk(vals.Get(KeyWebhookSecret), req.Header, req.Body, now())
+	signedAt, err := zendesk.VerifyZendesk(vals.Get(KeyWebhookSecret), req.Header, req.Body, now())
 	if err != nil {
 		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized, err.Error()))
 	}
@@ -66,7 +67,7 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	if err != nil {
 		return webhook.BadRequest(err)
 	}
-	invocation := strings.TrimSpace(req.Header[webhook.InvocationIDHeader])
+	invocation := strings.TrimSpace(req.Header[zendesk.InvocationIDHeader])
 	d, err := h.Service.Deliver(ctx, invocation, track)
 	if err != nil {
 		var ce *secrets.ConfigError

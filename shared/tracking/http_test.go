@@ -17,6 +17,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tracking"
 	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 const (
@@ -70,9 +71,9 @@ func (f *fixture) send(t *testing.T, body, invocation string, extra ...string) (
 	t.Helper()
 	ts := now.Format(time.RFC3339)
 	h := map[string]string{
-		webhook.SignatureTimestampHeader: ts,
-		webhook.SignatureHeader:          webhook.Sign(hookSecret, ts, []byte(body)),
-		webhook.InvocationIDHeader:       invocation,
+		zendesk.SignatureTimestampHeader: ts,
+		zendesk.SignatureHeader:          zendesk.Sign(hookSecret, ts, []byte(body)),
+		zendesk.InvocationIDHeader:       invocation,
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		h[extra[i]] = extra[i+1]
@@ -216,10 +217,10 @@ func TestAnswers(t *testing.T) {
 		retryAfter string
 		calls      int
 	}{
-		{name: "bad signature", body: flat, headers: []string{webhook.SignatureHeader, "AAAA"}, status: 401},
-		{name: "no signature", body: flat, headers: []string{webhook.SignatureHeader, ""}, status: 401},
-		{name: "stale timestamp", body: flat, headers: []string{webhook.SignatureTimestampHeader, "2026-11-24T11:50:00Z",
-			webhook.SignatureHeader, webhook.Sign(hookSecret, "2026-11-24T11:50:00Z", []byte(flat))}, status: 401},
+		{name: "bad signature", body: flat, headers: []string{zendesk.SignatureHeader, "AAAA"}, status: 401},
+		{name: "no signature", body: flat, headers: []string{zendesk.SignatureHeader, ""}, status: 401},
+		{name: "stale timestamp", body: flat, headers: []string{zendesk.SignatureTimestampHeader, "2026-11-24T11:50:00Z",
+			zendesk.SignatureHeader, zendesk.Sign(hookSecret, "2026-11-24T11:50:00Z", []byte(flat))}, status: 401},
 		{name: "no identifier", body: `{"status": "solved", "external_id": "{{ticket.requester.external_id}}"}`, status: 400},
 		{name: "not JSON", body: `{"status": `, status: 400},
 		{name: "429 short wait retried", body: flat, script: []brazetest.Reply{{Status: 429, Header: map[string]string{"Retry-After": "1"}}}, status: 200, calls: 2},
@@ -292,7 +293,7 @@ func TestAnswerWithinBudgetWhenBrazeHangs(t *testing.T) {
 	defer cancel()
 	ts := now.Format(time.RFC3339)
 	resp := f.h.ServeWebhook(ctx, webhook.Request{Header: map[string]string{
-		webhook.SignatureTimestampHeader: ts, webhook.SignatureHeader: webhook.Sign(hookSecret, ts, []byte(flat)),
+		zendesk.SignatureTimestampHeader: ts, zendesk.SignatureHeader: zendesk.Sign(hookSecret, ts, []byte(flat)),
 	}, Body: []byte(flat)})
 	if resp.Status != 503 || resp.Header["retry-after"] == "" {
 		t.Fatalf("%d %v %s", resp.Status, resp.Header, resp.Body)

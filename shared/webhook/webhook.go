@@ -1,6 +1,6 @@
 // Package webhook holds what both inbound webhooks share, whatever carries
-// them: the request and response shapes, JSON error bodies, the body size
-// limit and caller authentication.
+// them: the request and response shapes, JSON error bodies and the body
+// size limit.
 package webhook
 
 import (

@@ -1,4 +1,4 @@
-package webhook
+package zendesk
 
 import (
 	"bytes"

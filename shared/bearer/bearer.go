@@ -1,4 +1,6 @@
-package webhook
+// Package bearer checks the bearer token a caller sends in its
+// Authorization header.
+package bearer
 
 import (
 	"crypto/sha256"
@@ -6,10 +8,10 @@ import (
 	"strings"
 )
 
-// BearerMatches reports whether an Authorization header value carries
+// Matches reports whether an Authorization header value carries
 // want as its bearer token. The comparison takes the same time whatever
 // the token, so it leaks neither content nor length.
-func BearerMatches(authorization, want string) bool {
+func Matches(authorization, want string) bool {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(authorization), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || want == "" {
 		return false
