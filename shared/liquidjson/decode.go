@@ -25,7 +25,7 @@ func (e *SyntaxError) Error() string {
 
 // Decode parses body into a tree of map[string]any, []any, string,
 // json.Number and bool, then cleans it (see Clean). The top level must be
-// a JSON object.
+// a JSON object, and no object may repeat a key (*DuplicateKeyError).
 func Decode(body []byte) (map[string]any, error) {
 	fixed, shifts := repair(body)
 	dec := json.NewDecoder(bytes.NewReader(fixed))
@@ -48,6 +48,9 @@ func Decode(body []byte) (map[string]any, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, &SyntaxError{Msg: "the body must be a JSON object"}
+	}
+	if err := checkDuplicates(fixed, shifts); err != nil {
+		return nil, err
 	}
 	Clean(obj)
 	return obj, nil

@@ -385,6 +385,8 @@ func FuzzDecode(f *testing.F) {
 		`{"a":1} x`,
 		`{"a":`,
 		`{,}`,
+		`{"ticket":{"requester_id":"Eve", "requester_id": "victim-001", "x": ""}}`,
+		`{"a":[{"b":1,"c":{"b":2}},{"b":3}],"d":{"a":1}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -397,6 +399,16 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			if doc != nil {
 				t.Fatalf("Decode returned a value with error %v", err)
+			}
+			var de *liquidjson.DuplicateKeyError
+			if errors.As(err, &de) {
+				if de.Offset < 0 || de.Offset > int64(len(body)) {
+					t.Fatalf("offset %d outside the body (len %d)", de.Offset, len(body))
+				}
+				if json.Valid(body) && !repeatsKey(t, body) {
+					t.Fatalf("Decode says %q repeats a key, but it does not: %v", body, err)
+				}
+				return
 			}
 			var se *liquidjson.SyntaxError
 			if !errors.As(err, &se) {
@@ -416,6 +428,9 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
+		if json.Valid(body) && repeatsKey(t, body) {
+			t.Fatalf("Decode accepted %q, which repeats a key", body)
+		}
 		if doc == nil {
 			t.Fatalf("Decode returned nil, nil")
 		}
@@ -431,4 +446,78 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("not idempotent:\n first  %#v\n second %#v", doc, doc2)
 		}
 	})
+}
+
+// repeatsKey is an oracle independent of Decode for valid JSON: an object
+// repeats a key exactly when the body has more members (colons outside
+// strings) than encoding/json, which keeps the last of equal keys, stores.
+func repeatsKey(t *testing.T, body []byte) bool {
+	t.Helper()
+	members, inStr, esc := 0, false, false
+	for _, c := range body {
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && c == ':':
+			members++
+		}
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("oracle: %v", err)
+	}
+	return members > countKeys(v)
+}
+
+func countKeys(v any) int {
+	n := 0
+	switch t := v.(type) {
+	case map[string]any:
+		for _, e := range t {
+			n += 1 + countKeys(e)
+		}
+	case []any:
+		for _, e := range t {
+			n += countKeys(e)
+		}
+	}
+	return n
+}
+
+func TestDecodeRefusesRepeatedKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, field string
+	}{
+		{"top level", `{"a":1,"a":2}`, "a"},
+		{"injected through a first name", `{"ticket":{"requester":{"name":"Eve", "requester_id": "victim-001", "x": ""},"requester_id":"u1"}}`, ""},
+		{"injected requester_id", `{"ticket":{"requester_id":"Eve", "requester_id": "victim-001", "x": ""}}`, "ticket.requester_id"},
+		{"in an array element", `{"events":[{"name":"a"},{"name":"b","name":"c"}]}`, "events[].name"},
+		{"an empty value counts", "{\"ticket\":{\"phone\":\"\",\n\"phone\":\"1\"}}", "ticket.phone"},
+		{"after a repaired raw newline", "{\"a\":\"x\ny\",\"a\":\"z\"}", "a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := liquidjson.Decode([]byte(tc.body))
+			var de *liquidjson.DuplicateKeyError
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("keys repeated in different objects are fine: %v", err)
+				}
+				return
+			}
+			if !errors.As(err, &de) || doc != nil {
+				t.Fatalf("Decode = %v, %v; want a *DuplicateKeyError", doc, err)
+			}
+			if de.Field() != tc.field || !strings.Contains(err.Error(), "json_escape") {
+				t.Errorf("field %q, error %q; want field %q and advice", de.Field(), err, tc.field)
+			}
+			second := strings.LastIndex(tc.body, `"`+de.Key+`"`)
+			if de.Offset < int64(second) || de.Offset > int64(second+len(de.Key)+2) {
+				t.Errorf("offset %d, want the second %q at %d", de.Offset, de.Key, second)
+			}
+		})
+	}
 }

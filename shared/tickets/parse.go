@@ -36,7 +36,7 @@ var digits = regexp.MustCompile(`^[0-9]{1,19}$`)
 func Parse(body []byte) (*Request, error) {
 	doc, err := liquidjson.Decode(body)
 	if err != nil {
-		return nil, &webhook.InvalidError{Msg: err.Error()}
+		return nil, webhook.InvalidBody(err)
 	}
 	t, ok := doc["ticket"].(map[string]any)
 	if !ok {

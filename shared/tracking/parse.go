@@ -33,7 +33,7 @@ var (
 func Parse(body []byte, signedAt time.Time) (braze.Track, error) {
 	doc, err := liquidjson.Decode(body)
 	if err != nil {
-		return braze.Track{}, &webhook.InvalidError{Msg: err.Error()}
+		return braze.Track{}, webhook.InvalidBody(err)
 	}
 	dropPlaceholders(doc)
 	at := signedAt.UTC().Format(time.RFC3339)

@@ -20,6 +20,16 @@ func Invalid(field, format string, args ...any) *InvalidError {
 	return &InvalidError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// InvalidBody is the InvalidError for a body that could not be decoded,
+// naming the field when the decoder's error does (a repeated key).
+func InvalidBody(err error) *InvalidError {
+	var f interface{ Field() string }
+	if errors.As(err, &f) {
+		return &InvalidError{Field: f.Field(), Msg: err.Error()}
+	}
+	return &InvalidError{Msg: err.Error()}
+}
+
 // BadRequest is the 400 answer for a body err refuses, naming the field
 // when err is (or wraps) an InvalidError.
 func BadRequest(err error) Response {
