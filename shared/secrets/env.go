@@ -28,7 +28,8 @@ func FromEnv(ctx context.Context) (Source, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, errors.New("the AWS SDK configuration could not be loaded: " + err.Error())
+		// The SDK's text goes to the log through Unwrap, not to callers.
+		return nil, &causedError{msg: "the AWS SDK configuration could not be loaded (check the AWS_ variables of the function)", cause: err}
 	}
 	return Manager{Client: secretsmanager.NewFromConfig(cfg), ID: id}, nil
 }

@@ -5,37 +5,33 @@ import (
 	"errors"
 )
 
-// ConfigError is a secret that is missing, unreadable or lacks keys: the
-// operator's to fix, answered as a 500 that names the problem.
-type ConfigError struct{ Err error }
-
-func (e *ConfigError) Error() string { return e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Fetcher reads a secret from its cache, or afresh.
+// Fetcher reads a secret from its cache, or afresh. *Cache is one.
 type Fetcher interface {
 	Get(ctx context.Context) (Values, error)
 	Refresh(ctx context.Context) (Values, error)
+	Require(ctx context.Context, keys ...string) (Values, error)
+	Recheck(ctx context.Context) (vals Values, refetched bool, err error)
 }
 
 // WithRefetch runs call with the secret once it has keys; when call fails
 // with an error matching rejected (an API's 401), it fetches the secret
 // again and retries once, so a rotated token works without a redeploy.
+//
+// A secret that can't be read or lacks keys is returned as a *ConfigError
+// or an *UnavailableError, unchanged from the Fetcher; call's own errors are
+// returned as they are.
 func WithRefetch(ctx context.Context, f Fetcher, keys []string, rejected error, call func(Values) error) error {
-	v, err := f.Get(ctx)
-	if err == nil {
-		err = v.Require(keys...)
-	}
+	v, err := f.Require(ctx, keys...)
 	if err != nil {
-		return &ConfigError{Err: err}
+		return typed(err)
 	}
 	if err = call(v); !errors.Is(err, rejected) {
 		return err
 	}
-	if v, err = f.Refresh(ctx); err == nil {
-		err = v.Require(keys...)
+	if v, err = f.Refresh(ctx); err != nil {
+		return typed(err)
 	}
-	if err != nil {
+	if err = v.Require(keys...); err != nil {
 		return &ConfigError{Err: err}
 	}
 	return call(v)

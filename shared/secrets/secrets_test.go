@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,10 @@ func TestManagerAgainstMoto(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.id) {
 				t.Errorf("%s: err = %v, want it to name the secret and say %q", tc.id, err, tc.want)
 			}
+			var ce *secrets.ConfigError
+			if !errors.As(err, &ce) {
+				t.Errorf("%s: err = %T %v, want a *secrets.ConfigError", tc.id, err, err)
+			}
 			if err != nil && strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("%s: error leaks the secret value: %v", tc.id, err)
 			}
@@ -72,6 +77,7 @@ func TestManagerAgainstMoto(t *testing.T) {
 }
 
 type countingSource struct {
+	mu  sync.Mutex
 	n   int
 	val string
 	err error
@@ -79,40 +85,90 @@ type countingSource struct {
 
 func (s *countingSource) Name() string { return "counted" }
 func (s *countingSource) Load(context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.n++
 	return []byte(s.val), s.err
 }
 
+func (s *countingSource) loads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func (s *countingSource) set(val string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.val, s.err = val, err
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 func TestCacheTTL(t *testing.T) {
 	src := &countingSource{val: `{"a":"1"}`}
-	c := secrets.NewCache(src, 50*time.Millisecond)
+	clock := newClock()
+	c := secrets.NewCache(src, time.Minute)
+	c.Now = clock.Now
 	ctx := context.Background()
 	for range 3 {
 		if _, err := c.Get(ctx); err != nil {
 			t.Fatal(err)
 		}
+		clock.Add(19 * time.Second)
 	}
-	if src.n != 1 {
-		t.Fatalf("loads = %d, want 1 within the TTL", src.n)
+	if src.loads() != 1 {
+		t.Fatalf("loads = %d, want 1 within the TTL", src.loads())
 	}
-	time.Sleep(60 * time.Millisecond)
+	clock.Add(3 * time.Second) // 60 s after the read
 	c.Get(ctx)
-	if src.n != 2 {
-		t.Fatalf("loads = %d, want 2 after the TTL", src.n)
+	if src.loads() != 2 {
+		t.Fatalf("loads = %d, want 2 after the TTL", src.loads())
 	}
-	src.err = errors.New("boom")
+	src.set(`{"a":"1"}`, errors.New("boom"))
 	if _, err := c.Refresh(ctx); err == nil {
 		t.Fatal("Refresh should report the load error")
 	}
-	time.Sleep(60 * time.Millisecond)
+	clock.Add(time.Minute)
 	if v, err := c.Get(ctx); err != nil || v.Get("a") != "1" {
 		t.Fatalf("Get after a failed refetch = %v, %v; want the last good secret", v, err)
 	}
-	if src.n != 4 {
-		t.Fatalf("loads = %d, want the expired Get to have tried again", src.n)
+	if src.loads() != 4 {
+		t.Fatalf("loads = %d, want the expired Get to have tried again", src.loads())
 	}
-	if _, err := secrets.NewCache(src, time.Minute).Get(ctx); err == nil {
-		t.Fatal("a cache that never loaded must report the error")
+	// While the source keeps failing, requests are served the last good
+	// secret without each paying for another try, for MinRefetch.
+	clock.Add(secrets.MinRefetch - time.Second)
+	if v, err := c.Get(ctx); err != nil || v.Get("a") != "1" || src.loads() != 4 {
+		t.Fatalf("Get soon after a failed try = %v, %v, loads %d; want the last good secret and no try", v, err, src.loads())
+	}
+	clock.Add(time.Second)
+	c.Get(ctx)
+	if src.loads() != 5 {
+		t.Fatalf("loads = %d, want a try MinRefetch after the last one", src.loads())
+	}
+	_, err := secrets.NewCache(src, time.Minute).Get(ctx)
+	var ce *secrets.ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("a cache that never loaded must report the error, as a ConfigError: %v", err)
 	}
 }
 
@@ -124,5 +180,111 @@ func TestValuesNeverPrint(t *testing.T) {
 		if strings.Contains(s, "hunter2") {
 			t.Fatalf("secret value printed: %s", s)
 		}
+	}
+}
+
+// fixedFetcher answers every read with vals and err.
+type fixedFetcher struct {
+	vals          secrets.Values
+	err, refresh  error
+	gets, refetch int
+}
+
+func (f *fixedFetcher) Get(context.Context) (secrets.Values, error) { f.gets++; return f.vals, f.err }
+func (f *fixedFetcher) Refresh(context.Context) (secrets.Values, error) {
+	f.refetch++
+	return f.vals, f.refresh
+}
+func (f *fixedFetcher) Require(_ context.Context, keys ...string) (secrets.Values, error) {
+	f.gets++
+	if f.err != nil {
+		return secrets.Values{}, f.err
+	}
+	if err := f.vals.Require(keys...); err != nil {
+		return secrets.Values{}, &secrets.ConfigError{Err: err}
+	}
+	return f.vals, nil
+}
+func (f *fixedFetcher) Recheck(context.Context) (secrets.Values, bool, error) {
+	f.refetch++
+	return f.vals, true, f.refresh
+}
+
+func TestWithRefetchPassesTypedErrors(t *testing.T) {
+	rejected := errors.New("401")
+	ctx := context.Background()
+	unavailable := &secrets.UnavailableError{Secret: "bridge/x", Fault: secrets.FaultThrottled, Err: errors.New("api error ThrottlingException")}
+	config := &secrets.ConfigError{Err: errors.New("secret bridge/x does not exist (check SECRET_ID)")}
+	for _, want := range []error{unavailable, config} {
+		t.Run(fmt.Sprintf("%T", want), func(t *testing.T) {
+			called := 0
+			call := func(secrets.Values) error { called++; return rejected }
+
+			err := secrets.WithRefetch(ctx, &fixedFetcher{err: want}, []string{"k"}, rejected, call)
+			if err != want || called != 0 {
+				t.Errorf("read fails: WithRefetch = %#v (call ran %d times), want %#v unchanged and no call", err, called, want)
+			}
+
+			f := &fixedFetcher{vals: secrets.NewValues(map[string]string{"k": "v"}), refresh: want}
+			err = secrets.WithRefetch(ctx, f, []string{"k"}, rejected, call)
+			if err != want || called != 1 || f.refetch != 1 {
+				t.Errorf("refetch after a 401 fails: WithRefetch = %#v (call ran %d times, %d refetches), want %#v unchanged after one call",
+					err, called, f.refetch, want)
+			}
+		})
+	}
+}
+
+func TestWithRefetchUsesRequire(t *testing.T) {
+	rejected := errors.New("401")
+	ctx := context.Background()
+	src := &countingSource{val: `{"email":"a@example.com"}`}
+	clock := newClock()
+	c := secrets.NewCache(src, time.Hour)
+	c.Now = clock.Now
+	var got []string
+	call := func(v secrets.Values) error {
+		got = append(got, v.Get("token"))
+		if v.Get("token") == "old" {
+			return rejected
+		}
+		return nil
+	}
+	keys := []string{"email", "token"}
+
+	err := secrets.WithRefetch(ctx, c, keys, rejected, call)
+	var ce *secrets.ConfigError
+	var mk *secrets.MissingKeysError
+	if !errors.As(err, &ce) || !errors.As(err, &mk) || len(got) != 0 {
+		t.Fatalf("WithRefetch with a key missing = %v (calls %q), want a ConfigError naming the key and no call", err, got)
+	}
+	// The operator fills the key in: seen once MinRefetch has passed,
+	// without waiting for the TTL.
+	src.set(`{"email":"a@example.com","token":"new"}`, nil)
+	clock.Add(secrets.MinRefetch)
+	if err := secrets.WithRefetch(ctx, c, keys, rejected, call); err != nil || strings.Join(got, ",") != "new" {
+		t.Fatalf("WithRefetch after MinRefetch = %v, calls %q; want one call with the filled key", err, got)
+	}
+	if src.loads() != 2 {
+		t.Fatalf("loads = %d, want 2", src.loads())
+	}
+
+	// A 401 refetches once and retries with the rotated value.
+	got = nil
+	src.set(`{"email":"a@example.com","token":"old"}`, nil)
+	c.Refresh(ctx)
+	src.set(`{"email":"a@example.com","token":"rotated"}`, nil)
+	if err := secrets.WithRefetch(ctx, c, keys, rejected, call); err != nil || strings.Join(got, ",") != "old,rotated" {
+		t.Fatalf("WithRefetch after a 401 = %v, calls %q; want old then rotated", err, got)
+	}
+
+	// The refetched secret lacking a key is a ConfigError, and no second call.
+	got = nil
+	src.set(`{"email":"a@example.com","token":"old"}`, nil)
+	c.Refresh(ctx)
+	src.set(`{"email":"a@example.com"}`, nil)
+	err = secrets.WithRefetch(ctx, c, keys, rejected, call)
+	if !errors.As(err, &ce) || !errors.As(err, &mk) || strings.Join(got, ",") != "old" {
+		t.Fatalf("WithRefetch when the refetched secret lacks a key = %v, calls %q", err, got)
 	}
 }

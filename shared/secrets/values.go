@@ -17,18 +17,18 @@ type Values struct {
 	m map[string]string
 }
 
-// Parse decodes a secret string. The error names what is wrong with its
-// shape, never a value.
+// Parse decodes a secret string. The error, a *ConfigError, names what is
+// wrong with its shape, never a value.
 func Parse(name string, raw []byte) (Values, error) {
 	var generic map[string]any
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		return Values{}, fmt.Errorf("secret %s is not a JSON object of strings", name)
+	if err := json.Unmarshal(raw, &generic); err != nil || generic == nil {
+		return Values{}, configError(fmt.Sprintf("secret %s is not a JSON object of strings", displayName(name)), nil)
 	}
 	m := make(map[string]string, len(generic))
 	for k, v := range generic {
 		s, ok := v.(string)
 		if !ok {
-			return Values{}, fmt.Errorf("secret %s: key %q must be a string", name, k)
+			return Values{}, configError(fmt.Sprintf("secret %s: key %q must be a string", displayName(name), k), nil)
 		}
 		m[k] = strings.TrimSpace(s)
 	}

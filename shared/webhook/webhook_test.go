@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
@@ -239,6 +242,174 @@ func TestMisconfigFailConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := len(buf.lines(t)); n != 2 {
 		t.Fatalf("%d log lines for 2 distinct errors under concurrency, want 2", n)
+	}
+}
+
+func TestMisconfigFailConcurrentMixed(t *testing.T) {
+	var buf syncBuffer
+	now := newClock()
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
+	unavailable := &secrets.UnavailableError{Secret: "bridge/x", Fault: secrets.FaultTimeout, Err: errors.New("context deadline exceeded")}
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error = unavailable
+			want := http.StatusServiceUnavailable
+			if i%2 == 0 {
+				err, want = fmt.Errorf("missing key_%d", i), http.StatusInternalServerError
+			}
+			if r := m.Fail(context.Background(), err); r.Status != want {
+				t.Errorf("Fail(%v) = %d, want %d", err, r.Status, want)
+			}
+			_ = m.Remembered()
+		}()
+	}
+	wg.Wait()
+	var warn, errs int
+	for _, l := range buf.lines(t) {
+		switch l["level"] {
+		case "WARN":
+			warn++
+		case "ERROR":
+			errs++
+		}
+	}
+	// 200 distinct misconfigurations: 64 remembered and one more, and one
+	// passing fault for 200 of them, all within one instant.
+	if warn != 1 || errs != 65 || m.Remembered() > 64 {
+		t.Fatalf("%d WARN and %d ERROR lines, %d remembered; want 1, 65 and at most 64", warn, errs, m.Remembered())
+	}
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestMisconfigUnavailable(t *testing.T) {
+	var buf syncBuffer
+	now := newClock()
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
+	ctx := context.Background()
+	sdk := errors.New("operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, " +
+		"RequestID: 5c1d0e7a-1111-2222-3333-444455556666, api error ThrottlingException: Rate exceeded")
+	ue := &secrets.UnavailableError{Secret: "bridge/x", Fault: secrets.FaultThrottled, Err: sdk}
+
+	for _, err := range []error{ue, fmt.Errorf("reading the secret: %w", ue), &secrets.ConfigError{Err: ue}} {
+		r := m.Fail(ctx, err)
+		if r.Status != http.StatusServiceUnavailable || r.Header["retry-after"] != "5" {
+			t.Errorf("Fail(%v) = %d, Retry-After %q; want 503 with Retry-After 5", err, r.Status, r.Header["retry-after"])
+		}
+		body := decodeBody(t, r)
+		if body["error"] != ue.Error() || body["retry_after"] != float64(5) {
+			t.Errorf("answer %s, want error %q and retry_after 5", r.Body, ue.Error())
+		}
+		for _, bad := range []string{"RequestID", "api error", "operation error", "Rate exceeded", "misconfigured", "reading the secret"} {
+			if strings.Contains(string(r.Body), bad) {
+				t.Errorf("answer %s carries %q", r.Body, bad)
+			}
+		}
+	}
+
+	lines := buf.lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines for 3 passing faults at once, want 1", len(lines))
+	}
+	if l := lines[0]; l["level"] != "WARN" || l["error"] != ue.Error() || l["cause"] != sdk.Error() {
+		t.Errorf("log line %v, want WARN with the message and the SDK's error as cause", l)
+	}
+	now.Add(9 * time.Second)
+	m.Fail(ctx, ue)
+	if n := len(buf.lines(t)); n != 1 {
+		t.Fatalf("a passing fault 9 s later was logged: %d lines", n)
+	}
+	now.Add(time.Second)
+	m.Fail(ctx, ue)
+	m.Fail(ctx, ue)
+	if n := len(buf.lines(t)); n != 2 {
+		t.Fatalf("passing faults 10 s after the first logged: %d lines, want 2", n)
+	}
+
+	// A misconfiguration is still a 500, logged at ERROR with its cause,
+	// which the answer never carries.
+	cfg := &secrets.ConfigError{Err: fmt.Errorf("the function's role may not read secret bridge/x%w", causeOnly{sdk})}
+	r := m.Fail(ctx, cfg)
+	if r.Status != http.StatusInternalServerError || r.Header["retry-after"] != "" {
+		t.Errorf("misconfiguration answered %d (Retry-After %q), want 500", r.Status, r.Header["retry-after"])
+	}
+	lines = buf.lines(t)
+	if l := lines[len(lines)-1]; l["level"] != "ERROR" || l["cause"] != sdk.Error() {
+		t.Errorf("log line %v, want ERROR with the cause", l)
+	}
+}
+
+// causeOnly wraps an error without adding its text to the message.
+type causeOnly struct{ err error }
+
+func (c causeOnly) Error() string { return "" }
+func (c causeOnly) Unwrap() error { return c.err }
+
+func TestMisconfigBoundedMemory(t *testing.T) {
+	var buf syncBuffer
+	now := newClock()
+	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
+	ctx := context.Background()
+	msg := func(i int) error { return fmt.Errorf("secret bridge/x: key %q must be a string", fmt.Sprint("k", i)) }
+
+	for i := range 1000 {
+		r := m.Fail(ctx, msg(i))
+		if r.Status != http.StatusInternalServerError || decodeBody(t, r)["error"] != "the function is misconfigured: "+msg(i).Error() {
+			t.Fatalf("Fail(%v) = %d %s, want a 500 naming it", msg(i), r.Status, r.Body)
+		}
+		if n := m.Remembered(); n > 64 {
+			t.Fatalf("after %d distinct messages, %d remembered; want at most 64", i+1, n)
+		}
+	}
+	lines := buf.lines(t)
+	if len(lines) != 65 {
+		t.Fatalf("1000 distinct messages at once: %d log lines, want 64 remembered and 1 more", len(lines))
+	}
+	for i, l := range lines[:64] {
+		if l["error"] != msg(i).Error() {
+			t.Fatalf("log line %d = %v, want %q", i, l, msg(i))
+		}
+	}
+
+	// Remembered messages are never logged again; the others at most once
+	// per 10 s between them.
+	now.Add(time.Hour)
+	for i := range 1000 {
+		m.Fail(ctx, msg(i))
+	}
+	if n := len(buf.lines(t)) - 65; n != 1 {
+		t.Fatalf("1000 messages an hour later: %d new log lines, want 1", n)
+	}
+	if l := buf.lines(t)[65]; l["error"] != msg(64).Error() {
+		t.Fatalf("new log line %v, want the first message not remembered, %q", l, msg(64))
+	}
+	now.Add(10 * time.Second)
+	m.Fail(ctx, msg(0))
+	m.Fail(ctx, msg(999))
+	m.Fail(ctx, msg(998))
+	if n := len(buf.lines(t)) - 66; n != 1 || m.Remembered() != 64 {
+		t.Fatalf("10 s later: %d new log lines, %d remembered; want 1 and 64", n, m.Remembered())
 	}
 }
 
