@@ -26,14 +26,32 @@ func (r *Response) OK() bool { return r.Status >= 200 && r.Status <= 299 }
 
 // Post sends body as JSON to url with the given headers added.
 func Post(ctx context.Context, hc *http.Client, url string, header http.Header, body []byte) (*Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if body == nil {
+		body = []byte{} // a POST always says it carries JSON, even an empty one
+	}
+	return Do(ctx, hc, http.MethodPost, url, header, body)
+}
+
+// Do sends one request with the given headers added. A non-nil body is sent
+// as JSON; a nil body sends none and no Content-Type, as a GET must not
+// carry one.
+func Do(ctx context.Context, hc *http.Client, method, url string, header http.Header, body []byte) (*Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return nil, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Header.Del("Content-Type")
+	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {

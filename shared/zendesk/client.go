@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -48,84 +49,83 @@ func (c *Client) AgentURL(id int64) string {
 	return fmt.Sprintf("%s/agent/tickets/%d", strings.TrimRight(c.Base.String(), "/"), id)
 }
 
-// User is what create_or_update matches and sets. Zendesk matches on
-// ExternalID when given, else on Email.
-type User struct {
-	Name       string `json:"name"`
-	Email      string `json:"email,omitempty"`
-	Phone      string `json:"phone,omitempty"`
-	ExternalID string `json:"external_id,omitempty"`
-}
-
-// CreateOrUpdateUser creates the user or updates the one it matches, and
-// returns its Zendesk id.
-func (c *Client) CreateOrUpdateUser(ctx context.Context, cred Credentials, u User) (int64, error) {
-	var out struct {
-		User struct {
-			ID int64 `json:"id"`
-		} `json:"user"`
-	}
-	body, err := json.Marshal(map[string]User{"user": u})
-	if err != nil {
-		return 0, fmt.Errorf("encoding user: %w", err)
-	}
-	if _, err := c.post(ctx, "create or update user", "/api/v2/users/create_or_update.json", cred, body, "", &out); err != nil {
-		return 0, err
-	}
-	if out.User.ID == 0 {
-		return 0, &Error{Op: "create or update user", Status: http.StatusBadGateway, Description: "the answer had no user id"}
-	}
-	return out.User.ID, nil
-}
-
-// Ticket is what the bridge needs of a created ticket.
-type Ticket struct {
-	ID       int64
-	Replayed bool // Zendesk answered from its idempotency record
-}
-
-// CreateTicket files ticket (the object inside {"ticket": …}) under the
-// idempotency key, so that a retry with the same key returns the same ticket.
-func (c *Client) CreateTicket(ctx context.Context, cred Credentials, ticket map[string]any, key string) (Ticket, error) {
-	body, err := json.Marshal(map[string]any{"ticket": ticket})
-	if err != nil {
-		return Ticket{}, fmt.Errorf("encoding ticket: %w", err)
-	}
-	var out struct {
-		Ticket struct {
-			ID int64 `json:"id"`
-		} `json:"ticket"`
-	}
-	h, err := c.post(ctx, "create ticket", "/api/v2/tickets.json", cred, body, key, &out)
-	if err != nil {
-		return Ticket{}, err
-	}
-	if out.Ticket.ID == 0 {
-		return Ticket{}, &Error{Op: "create ticket", Status: http.StatusBadGateway, Description: "the answer had no ticket id"}
-	}
-	return Ticket{ID: out.Ticket.ID, Replayed: strings.EqualFold(h.Get("X-Idempotency-Lookup"), "hit")}, nil
-}
-
 // post sends body with retries and decodes a 2xx answer into out.
 func (c *Client) post(ctx context.Context, op, path string, cred Credentials, body []byte, key string, out any) (http.Header, error) {
+	return c.call(ctx, op, http.MethodPost, path, nil, cred, body, key, out)
+}
+
+// get reads path?query with retries and decodes a 2xx answer into out.
+// Reads carry no body, so they are safe to send again.
+func (c *Client) get(ctx context.Context, op, path string, query url.Values, cred Credentials, out any) error {
+	_, err := c.call(ctx, op, http.MethodGet, path, query, cred, nil, "", out)
+	return err
+}
+
+// call sends one request (a nil body sends none) under the retry policy and
+// decodes a 2xx answer into out. The answer is decoded once the retries are
+// over: a 2xx means Zendesk did the work, so an unreadable answer is
+// reported, never sent again (that could create a second user).
+func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, cred Credentials, body []byte, key string, out any) (http.Header, error) {
 	h := http.Header{"Authorization": {cred.authorization()}}
 	if key != "" {
 		h.Set("Idempotency-Key", key)
 	}
-	var header http.Header
+	u := c.Base.JoinPath(path)
+	u.RawQuery = query.Encode()
+	var resp *httpjson.Response
 	err := c.Retry.Do(ctx, func(ctx context.Context) error {
-		resp, err := httpjson.Post(ctx, c.HTTP, c.Base.JoinPath(path).String(), h, body)
+		r, err := httpjson.Do(ctx, c.HTTP, method, u.String(), h, body)
 		if err != nil {
-			return &Error{Op: op, Err: err}
+			return &Error{Op: op, Err: withoutQuery(err)}
 		}
-		if !resp.OK() {
-			return apiError(op, resp)
+		if !r.OK() {
+			return apiError(op, r)
 		}
-		if err := json.Unmarshal(resp.Body, out); err != nil {
-			return &Error{Op: op, Status: http.StatusBadGateway, Description: "the answer was not JSON"}
-		}
-		header = resp.Header
+		resp = r
 		return nil
 	})
-	return header, err
+	if err != nil {
+		return nil, err
+	}
+	if err := decode(op, resp.Body, out); err != nil {
+		return nil, err
+	}
+	return resp.Header, nil
+}
+
+// withoutQuery drops the query from a transport error's URL: a search
+// carries an email address there, which has no place in a log line.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &url.Error{Op: ue.Op, URL: "(unparsable URL)", Err: ue.Err}
+	}
+	u.RawQuery, u.ForceQuery = "", false
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+}
+
+// decode reads a 2xx answer. One that is not JSON, or not of the shape
+// expected, is a 502: Zendesk (or a proxy before it) answered wrongly.
+func decode(op string, body []byte, out any) error {
+	err := json.Unmarshal(body, out)
+	if err == nil {
+		return nil
+	}
+	e := &Error{Op: op, Status: http.StatusBadGateway, Description: "the answer was not JSON"}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		e.Description = fmt.Sprintf("the answer was not the JSON expected (%s was a %s)", te.Field, te.Value)
+	} else if json.Valid(body) {
+		e.Description = "the answer was not the JSON expected"
+	}
+	return e
+}
+
+// shapeError is a 2xx answer that decoded but lacks what the call needs.
+func shapeError(op, what string) *Error {
+	return &Error{Op: op, Status: http.StatusBadGateway, Description: "the answer had no " + what}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/httpjson"
@@ -14,6 +15,17 @@ import (
 // ErrUnauthorized matches (with errors.Is) a 401 from Zendesk: the email or
 // API token is wrong, or has been rotated.
 var ErrUnauthorized = errors.New("zendesk rejected the credentials")
+
+// ErrNotFound matches a 404 from Zendesk: no record has that id.
+var ErrNotFound = errors.New("zendesk has no such record")
+
+// ErrEmailTaken matches a 422 saying the email address is already another
+// user's: creating a user never takes over an existing one.
+var ErrEmailTaken = errors.New("the email address is already used by another zendesk user")
+
+// ErrExternalIDTaken matches a 422 saying the external id is already
+// another user's.
+var ErrExternalIDTaken = errors.New("the external id is already used by another zendesk user")
 
 // Error is a failed Zendesk call. Status is 0 when no answer came.
 type Error struct {
@@ -42,9 +54,46 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrUnauthorized) true for a 401.
+// Is makes errors.Is true for ErrUnauthorized on a 401, ErrNotFound on a
+// 404, and ErrEmailTaken or ErrExternalIDTaken on a 422 whose details say so.
 func (e *Error) Is(target error) bool {
-	return target == ErrUnauthorized && e.Status == http.StatusUnauthorized
+	switch target {
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrEmailTaken:
+		return e.Status == http.StatusUnprocessableEntity && e.taken("email")
+	case ErrExternalIDTaken:
+		return e.Status == http.StatusUnprocessableEntity && e.taken("external_id")
+	}
+	return false
+}
+
+// taken reports whether Details say field's value belongs to another
+// record: {"email": [{"error": "DuplicateValue", "description": "Email: a@b
+// is already being used by another user"}]}. The code is what Zendesk
+// documents; the words are checked too, as older answers lack the code.
+func (e *Error) taken(field string) bool {
+	var details map[string]json.RawMessage
+	if json.Unmarshal(e.Details, &details) != nil {
+		return false
+	}
+	var entries []struct {
+		Error       string `json:"error"`
+		Description string `json:"description"`
+	}
+	if json.Unmarshal(details[field], &entries) != nil {
+		return false
+	}
+	for _, d := range entries {
+		desc := strings.ToLower(d.Description)
+		if d.Error == "DuplicateValue" || strings.Contains(desc, "already being used") ||
+			strings.Contains(desc, "already been taken") || strings.Contains(desc, "already in use") {
+			return true
+		}
+	}
+	return false
 }
 
 // Retryable says a rate limit, a server failure or a lost connection may pass;

@@ -25,15 +25,30 @@ var (
 	ErrNoSignature  = errors.New("the request has no X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers: sign the webhook in Zendesk")
 	ErrBadSignature = errors.New("the X-Zendesk-Webhook-Signature does not match: check zendesk_webhook_secret against the webhook's signing secret in Zendesk")
 	ErrStale        = errors.New("the X-Zendesk-Webhook-Signature-Timestamp is more than 5 minutes from now")
+	// ErrTestSignature is a request signed with TestSigningSecret: a test
+	// sent from the create form of a webhook that does not exist yet.
+	ErrTestSignature = errors.New("this request was signed with Zendesk's published test secret, which Zendesk uses " +
+		"for a test sent before the webhook is created; anyone could sign with it, so it is refused. Create the webhook, " +
+		"open it, Reveal secret under Signing secret and put that value in zendesk_webhook_secret in the function's " +
+		"secret, then use Test webhook on the saved webhook")
 )
+
+// TestSigningSecret is the secret Zendesk documents for signing test
+// requests of webhooks not yet created. It is public, so nothing signed
+// with it is ever accepted.
+const TestSigningSecret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 
 // Sign computes Zendesk's signature of body sent at timestamp:
 // base64(HMAC-SHA256(secret, timestamp + body)).
 func Sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(mac(secret, timestamp, body))
+}
+
+func mac(secret, timestamp string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 // VerifyZendesk checks a Zendesk webhook's signature over the raw body and
@@ -49,10 +64,10 @@ func VerifyZendesk(secret string, header map[string]string, body []byte, now tim
 	if err != nil {
 		return time.Time{}, ErrBadSignature
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	if !hmac.Equal(got, mac(secret, ts, body)) || secret == TestSigningSecret {
+		if hmac.Equal(got, mac(TestSigningSecret, ts, body)) {
+			return time.Time{}, ErrTestSignature
+		}
 		return time.Time{}, ErrBadSignature
 	}
 	at, err := time.Parse(time.RFC3339, ts)

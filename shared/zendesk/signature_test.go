@@ -27,7 +27,18 @@ func TestSignKnownVectors(t *testing.T) {
 		}
 		now, _ := time.Parse(time.RFC3339, tc.ts)
 		h := map[string]string{SignatureHeader: tc.want, SignatureTimestampHeader: tc.ts}
-		if at, err := VerifyZendesk(tc.secret, h, []byte(tc.body), now.Add(time.Minute)); err != nil || !at.Equal(now) {
+		at, err := VerifyZendesk(tc.secret, h, []byte(tc.body), now.Add(time.Minute))
+		switch {
+		case tc.secret == zendeskTestSecret:
+			// Public, so refused with a word on what to do, also when it is
+			// what the function's secret holds.
+			if !errors.Is(err, ErrTestSignature) {
+				t.Errorf("VerifyZendesk with the test secret = %v, want ErrTestSignature", err)
+			}
+			if _, err := VerifyZendesk("the-real-secret", h, []byte(tc.body), now.Add(time.Minute)); !errors.Is(err, ErrTestSignature) {
+				t.Errorf("a test send to a webhook with its own secret = %v, want ErrTestSignature", err)
+			}
+		case err != nil || !at.Equal(now):
 			t.Errorf("VerifyZendesk = %v, %v", at, err)
 		}
 	}
@@ -83,9 +94,16 @@ func FuzzVerifyZendesk(f *testing.F) {
 				t.Fatalf("accepted a signature that is not Sign(): %q", sig)
 			}
 		}
-		// The real signature is accepted whenever the timestamp is valid and current.
+		// The real signature is accepted whenever the timestamp is valid and
+		// current, unless it is made with the public test secret.
 		h[SignatureHeader] = Sign(secret, ts, body)
 		_, err = VerifyZendesk(secret, h, body, now)
+		if secret == TestSigningSecret {
+			if err == nil {
+				t.Fatal("accepted a request signed with the test secret")
+			}
+			return
+		}
 		if ts == "" && err == nil {
 			t.Fatal("accepted without a timestamp")
 		}

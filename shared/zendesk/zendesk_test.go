@@ -2,6 +2,7 @@ package zendesk
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,6 +61,47 @@ func TestAPIError(t *testing.T) {
 		}
 		if errors.Is(e, ErrUnauthorized) != tc.unauth {
 			t.Errorf("%d: Is(ErrUnauthorized) = %v", tc.status, !tc.unauth)
+		}
+	}
+}
+
+func TestSentinels(t *testing.T) {
+	const (
+		unauth = 1 << iota
+		notFound
+		emailTaken
+		extTaken
+	)
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		want   int
+	}{
+		{"401", 401, `{"error":"Couldn't authenticate you"}`, unauth},
+		{"404 record", 404, `{"error":"RecordNotFound","description":"Not found"}`, notFound},
+		{"404 without a body", 404, ``, notFound},
+		{"email taken", 422, `{"error":"RecordInvalid","description":"Record validation errors","details":{"email":[{"description":"Email: a@b.co is already being used by another user","error":"DuplicateValue"}]}}`, emailTaken},
+		{"email taken, words only", 422, `{"error":"RecordInvalid","details":{"email":[{"description":"Email: a@b.co is already being used by another user"}]}}`, emailTaken},
+		{"external id taken", 422, `{"error":"RecordInvalid","details":{"external_id":[{"description":"External has already been taken","error":"DuplicateValue"}]}}`, extTaken},
+		{"both taken, among others", 422, `{"error":"RecordInvalid","details":{"name":[{"error":"BlankValue"}],"email":[{"error":"InvalidValue","description":"x"},{"error":"DuplicateValue"}],"external_id":[{"error":"DuplicateValue"}]}}`, emailTaken | extTaken},
+		{"email invalid", 422, `{"error":"RecordInvalid","details":{"email":[{"description":"Email: x is not properly formatted","error":"InvalidValue"}]}}`, 0},
+		{"duplicate under another field", 422, `{"error":"RecordInvalid","details":{"phone":[{"error":"DuplicateValue"}]}}`, 0},
+		{"details of another shape", 422, `{"error":"RecordInvalid","details":{"email":"taken"}}`, 0},
+		{"details not an object", 422, `{"error":"RecordInvalid","details":["email"]}`, 0},
+		{"no details", 422, `{"error":"RecordInvalid"}`, 0},
+		{"duplicate, but not a 422", 400, `{"error":"RecordInvalid","details":{"email":[{"error":"DuplicateValue"}]}}`, 0},
+		{"500", 500, `{"error":"RecordNotFound"}`, 0},
+	} {
+		e := apiError("create user", &httpjson.Response{Status: tc.status, Header: http.Header{}, Body: []byte(tc.body)})
+		for bit, target := range map[int]error{unauth: ErrUnauthorized, notFound: ErrNotFound, emailTaken: ErrEmailTaken, extTaken: ErrExternalIDTaken} {
+			if got := errors.Is(e, target); got != (tc.want&bit != 0) {
+				t.Errorf("%s: Is(%v) = %v", tc.name, target, got)
+			}
+			// Wrapped as callers wrap it, it still matches.
+			if got := errors.Is(fmt.Errorf("filing: %w", e), target); got != (tc.want&bit != 0) {
+				t.Errorf("%s wrapped: Is(%v) = %v", tc.name, target, got)
+			}
 		}
 	}
 }

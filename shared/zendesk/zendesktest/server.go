@@ -1,8 +1,8 @@
 // Package zendesktest is an in-process Zendesk Support API for tests, as
 // strict as the real one on what the bridge sends: Basic token auth, JSON
-// bodies, lower-case enums, integer ids, required fields and
-// Idempotency-Key replays. It records every request, and failures can be
-// scripted per path.
+// bodies (and none on a GET), lower-case enums, integer ids, required
+// fields, unique emails and external ids, and Idempotency-Key replays. It
+// records every request, and failures can be scripted per path.
 package zendesktest
 
 import (
@@ -10,26 +10,51 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/brazezendesk/bridge/shared/standin"
-	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
-// Paths the server answers.
+// Paths the server answers. A user or ticket of its own is at UserPath or
+// TicketPath, which is also the path to Script failures for.
 const (
-	TicketsPath = "/api/v2/tickets.json"
-	UsersPath   = "/api/v2/users/create_or_update.json"
+	TicketsPath     = "/api/v2/tickets.json"
+	UsersPath       = "/api/v2/users/create_or_update.json"
+	CreateUserPath  = "/api/v2/users.json"
+	SearchUsersPath = "/api/v2/users/search.json"
 )
+
+// UserPath is the path of user id: GET reads it, PUT updates it.
+func UserPath(id int64) string { return fmt.Sprintf("/api/v2/users/%d.json", id) }
+
+// TicketPath is the path of ticket id: GET reads it.
+func TicketPath(id int64) string { return fmt.Sprintf("/api/v2/tickets/%d.json", id) }
 
 // Request is one recorded call.
 type Request = standin.Request
 
 // Reply is a scripted answer, sent after Delay.
 type Reply = standin.Reply
+
+// Call is a recorded request with its query string, which Request lacks
+// (a search's terms travel there).
+type Call struct {
+	Request
+	RawQuery string
+}
+
+// Query decodes the query string; it is empty when that does not parse.
+func (c Call) Query() url.Values {
+	q, _ := url.ParseQuery(c.RawQuery)
+	return q
+}
 
 // User is a stored Zendesk user.
 type User struct {
@@ -45,12 +70,16 @@ type Server struct {
 	*httptest.Server
 	standin.Recorder // Script, Requests, RequestsTo, Observe
 
-	mu      sync.Mutex
-	auth    string
-	users   []*User
-	tickets []map[string]any
-	idem    map[string]idemEntry
-	nextID  int64
+	mu         sync.Mutex
+	auth       string
+	agentEmail string
+	users      []*User
+	tickets    []*ticket
+	idem       map[string]idemEntry
+	nextID     int64
+
+	callsMu sync.Mutex
+	calls   []Call
 }
 
 type idemEntry struct {
@@ -63,7 +92,7 @@ type idemEntry struct {
 func New(email, token string) *Server {
 	s := &Server{idem: map[string]idemEntry{}, nextID: 1000}
 	s.SetCredentials(email, token)
-	s.Server = httptest.NewServer(s.Handler(s.serve))
+	s.Server = httptest.NewServer(s.record(s.Handler(s.serve)))
 	return s
 }
 
@@ -72,13 +101,20 @@ func (s *Server) SetCredentials(email, token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(email+"/token:"+token))
+	s.agentEmail = email
 }
 
-// Tickets returns the tickets created, as Zendesk stored them.
+// Tickets returns the tickets created, each as it was sent plus its id
+// (Zendesk's own view, with defaults, is what GET TicketPath answers), and
+// those added with AddTicket.
 func (s *Server) Tickets() []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.tickets)
+	out := make([]map[string]any, len(s.tickets))
+	for i, t := range s.tickets {
+		out[i] = t.posted
+	}
+	return out
 }
 
 // Users returns the users that exist.
@@ -92,14 +128,108 @@ func (s *Server) Users() []User {
 	return out
 }
 
-// AddUser stores a user as if created earlier, and returns its id.
+// AddUser stores a user as if created earlier, and returns its id: u.ID
+// when it is set (sample data that names ids), else the next free one. It
+// skips Zendesk's checks, so a test can set up what an API call could not.
 func (s *Server) AddUser(u User) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nextID++
-	u.ID = s.nextID
+	return s.addUser(u)
+}
+
+func (s *Server) addUser(u User) int64 {
+	if u.ID > 0 {
+		s.nextID = max(s.nextID, u.ID)
+	} else {
+		s.nextID++
+		u.ID = s.nextID
+	}
 	s.users = append(s.users, &u)
 	return u.ID
+}
+
+// Calls returns every request so far with its query string, scripted ones
+// included.
+func (s *Server) Calls() []Call {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = Call{Request: Request{Method: c.Method, Path: c.Path, Header: c.Header.Clone(), Body: slices.Clone(c.Body)}, RawQuery: c.RawQuery}
+	}
+	return out
+}
+
+// CallsTo returns the calls to path.
+func (s *Server) CallsTo(path string) []Call {
+	var out []Call
+	for _, c := range s.Calls() {
+		if c.Path == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// record keeps each request with its query before the Recorder (which
+// serves the scripted replies) sees it.
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.callsMu.Lock()
+		s.calls = append(s.calls, Call{Request: Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}, RawQuery: r.URL.RawQuery})
+		s.callsMu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, body []byte)
+
+// route finds the handler for method and path. With none, it says which
+// methods the path takes (none: the path is unknown).
+func (s *Server) route(method, path string) (handler, []string) {
+	routes := map[string]handler{}
+	switch path {
+	case TicketsPath:
+		routes[http.MethodPost] = s.createTicket
+	case UsersPath:
+		routes[http.MethodPost] = func(w http.ResponseWriter, _ *http.Request, body []byte) { s.createOrUpdateUser(w, body) }
+	case CreateUserPath:
+		routes[http.MethodPost] = s.createUser
+	case SearchUsersPath:
+		routes[http.MethodGet] = s.searchUsers
+	default:
+		if id, ok := idIn(path, "/api/v2/users/"); ok {
+			routes[http.MethodGet] = func(w http.ResponseWriter, r *http.Request, _ []byte) { s.showUser(w, r, id) }
+			routes[http.MethodPut] = func(w http.ResponseWriter, _ *http.Request, body []byte) { s.updateUser(w, id, body) }
+		} else if id, ok := idIn(path, "/api/v2/tickets/"); ok {
+			routes[http.MethodGet] = func(w http.ResponseWriter, r *http.Request, _ []byte) { s.showTicket(w, r, id) }
+		}
+	}
+	if h, ok := routes[method]; ok {
+		return h, nil
+	}
+	allowed := make([]string, 0, len(routes))
+	for m := range routes {
+		allowed = append(allowed, m)
+	}
+	slices.Sort(allowed)
+	return nil, allowed
+}
+
+// idIn reads the id of prefix + "<digits>.json".
+func idIn(path, prefix string) (int64, bool) {
+	rest, ok := strings.CutPrefix(path, prefix)
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(rest, ".json")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	return id, err == nil && id > 0
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -109,65 +239,52 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		reply(w, http.StatusUnauthorized, map[string]any{"error": "Couldn't authenticate you"})
 		return
 	}
-	if r.Method != http.MethodPost {
+	h, allowed := s.route(r.Method, r.URL.Path)
+	if h == nil {
+		if len(allowed) == 0 {
+			reply(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		reply(w, http.StatusMethodNotAllowed, map[string]any{"error": "MethodNotAllowed"})
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		reply(w, http.StatusUnsupportedMediaType, map[string]any{"error": "UnsupportedMediaType", "description": "Content-Type must be application/json"})
-		return
-	}
-	switch r.URL.Path {
-	case TicketsPath:
-		s.createTicket(w, r, body)
-	case UsersPath:
-		s.createOrUpdateUser(w, body)
-	default:
-		reply(w, http.StatusNotFound, map[string]any{"error": "InvalidEndpoint", "description": "Not found"})
-	}
-}
-
-func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, body []byte) {
-	key := r.Header.Get("Idempotency-Key")
-	if key != "" {
-		if e, ok := s.idem[key]; ok {
-			if !bytes.Equal(e.body, body) {
-				reply(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError",
-					"description": "The request parameters do not match the original request for this idempotency key"})
-				return
-			}
-			w.Header().Set("X-Idempotency-Lookup", "hit")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(e.status)
-			w.Write(e.resp)
+	switch r.Method {
+	case http.MethodGet:
+		// A body on a GET is a client bug (a request built for a POST);
+		// proxies and CDNs in front of Zendesk may drop or refuse it.
+		if len(body) > 0 || r.ContentLength > 0 || len(r.TransferEncoding) > 0 {
+			badRequest(w, "a GET request must not carry a body")
 			return
 		}
-		w.Header().Set("X-Idempotency-Lookup", "miss")
+	default:
+		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+			reply(w, http.StatusUnsupportedMediaType, map[string]any{"error": "UnsupportedMediaType", "description": "Content-Type must be application/json"})
+			return
+		}
 	}
-	var in struct {
-		Ticket map[string]json.RawMessage `json:"ticket"`
+	h(w, r, body)
+}
+
+// params reads a GET's query string, refusing a malformed one, a name not
+// in allowed, and a repeated name.
+func params(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		badRequest(w, "the query string is malformed")
+		return nil, false
 	}
-	if err := json.Unmarshal(body, &in); err != nil || in.Ticket == nil {
-		reply(w, http.StatusBadRequest, map[string]any{"error": "InvalidParameter", "description": "ticket is required"})
-		return
+	for k, vs := range q {
+		if !slices.Contains(allowed, k) {
+			badRequest(w, "unsupported parameter "+k)
+			return nil, false
+		}
+		if len(vs) > 1 {
+			badRequest(w, "parameter "+k+" is repeated")
+			return nil, false
+		}
 	}
-	if details := s.validateTicket(in.Ticket); len(details) > 0 {
-		reply(w, http.StatusUnprocessableEntity, map[string]any{"error": "RecordInvalid",
-			"description": "Record validation errors", "details": details})
-		return
-	}
-	var stored map[string]any
-	json.Unmarshal(body, &struct{ Ticket *map[string]any }{&stored})
-	s.nextID++
-	stored["id"] = float64(s.nextID) // as any JSON decoder sees it
-	s.tickets = append(s.tickets, stored)
-	resp, _ := json.Marshal(map[string]any{"ticket": stored})
-	if key != "" {
-		s.idem[key] = idemEntry{body: body, status: http.StatusCreated, resp: resp}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	w.Write(resp)
+	return q, true
 }
 
 type detail = map[string][]map[string]string
@@ -176,131 +293,28 @@ func invalid(d detail, field, desc string) {
 	d[field] = append(d[field], map[string]string{"description": desc, "error": "InvalidValue"})
 }
 
-func (s *Server) validateTicket(t map[string]json.RawMessage) detail {
-	d := detail{}
-	for field, allowed := range map[string][]string{"type": zendesk.TicketTypes, "priority": zendesk.TicketPriorities, "status": zendesk.TicketStatuses} {
-		if raw, ok := t[field]; ok {
-			var v string
-			if json.Unmarshal(raw, &v) != nil || !slices.Contains(allowed, v) {
-				invalid(d, field, fmt.Sprintf("%s: %s is not a valid value", field, raw))
-			}
-		}
-	}
-	var comment struct {
-		Body     string `json:"body"`
-		HTMLBody string `json:"html_body"`
-	}
-	if json.Unmarshal(t["comment"], &comment) != nil || (comment.Body == "" && comment.HTMLBody == "") {
-		invalid(d, "description", "Description: cannot be blank")
-	}
-	if raw, ok := t["requester_id"]; ok {
-		var id int64
-		if json.Unmarshal(raw, &id) != nil {
-			invalid(d, "requester_id", "Requester: is invalid (must be an integer id)")
-		} else if s.userByID(id) == nil {
-			invalid(d, "requester", "Requester: does not exist")
-		}
-	}
-	if raw, ok := t["requester"]; ok {
-		var req map[string]json.RawMessage
-		if json.Unmarshal(raw, &req) != nil {
-			invalid(d, "requester", "Requester: is invalid")
-		} else {
-			for k := range req {
-				if !slices.Contains([]string{"name", "email", "locale_id"}, k) {
-					invalid(d, "requester", "Requester: unknown attribute "+k)
-				}
-			}
-			var name, email string
-			if json.Unmarshal(req["name"], &name) != nil || name == "" {
-				invalid(d, "requester", "Requester: name is required to create a user")
-			}
-			if json.Unmarshal(req["email"], &email) != nil || email == "" {
-				invalid(d, "requester", "Requester: email is required")
-			}
-		}
-	}
-	for _, f := range []string{"assignee_id", "group_id", "organization_id", "brand_id", "ticket_form_id"} {
-		if raw, ok := t[f]; ok {
-			var n int64
-			if json.Unmarshal(raw, &n) != nil {
-				invalid(d, f, f+": must be an integer")
-			}
-		}
-	}
-	if raw, ok := t["tags"]; ok {
-		var tags []string
-		if json.Unmarshal(raw, &tags) != nil {
-			invalid(d, "tags", "Tags: must be a list of strings")
-		}
-	}
-	return d
+func recordInvalid(w http.ResponseWriter, d detail) {
+	reply(w, http.StatusUnprocessableEntity, map[string]any{"error": "RecordInvalid", "description": "Record validation errors", "details": d})
 }
 
-func (s *Server) userByID(id int64) *User {
-	for _, u := range s.users {
-		if u.ID == id {
-			return u
-		}
-	}
-	return nil
+func notFound(w http.ResponseWriter) {
+	reply(w, http.StatusNotFound, map[string]any{"error": "RecordNotFound", "description": "Not found"})
 }
 
-func (s *Server) createOrUpdateUser(w http.ResponseWriter, body []byte) {
-	var in struct {
-		User *User `json:"user"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || in.User == nil {
-		reply(w, http.StatusBadRequest, map[string]any{"error": "InvalidParameter", "description": "user is required"})
-		return
-	}
-	u := in.User
-	var match *User
-	for _, e := range s.users {
-		if (u.ExternalID != "" && e.ExternalID == u.ExternalID) || (u.ExternalID == "" && u.Email != "" && e.Email == u.Email) {
-			match = e
-			break
-		}
-	}
-	if match == nil && u.ExternalID != "" && u.Email != "" {
-		for _, e := range s.users {
-			if e.Email == u.Email {
-				match = e
-				break
-			}
-		}
-	}
-	if match != nil {
-		if u.Name != "" {
-			match.Name = u.Name
-		}
-		if u.Email != "" {
-			match.Email = u.Email
-		}
-		if u.Phone != "" {
-			match.Phone = u.Phone
-		}
-		if u.ExternalID != "" {
-			match.ExternalID = u.ExternalID
-		}
-		reply(w, http.StatusOK, map[string]any{"user": match})
-		return
-	}
-	if u.Name == "" {
-		reply(w, http.StatusUnprocessableEntity, map[string]any{"error": "RecordInvalid", "description": "Record validation errors",
-			"details": detail{"name": {{"description": "Name: cannot be blank", "error": "BlankValue"}}}})
-		return
-	}
-	s.nextID++
-	u.ID = s.nextID
-	s.users = append(s.users, u)
-	reply(w, http.StatusCreated, map[string]any{"user": u})
+func badRequest(w http.ResponseWriter, desc string) {
+	reply(w, http.StatusBadRequest, map[string]any{"error": "InvalidParameter", "description": desc})
 }
 
 func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// orNull renders an unset string as Zendesk does: null.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
