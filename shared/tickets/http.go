@@ -2,13 +2,10 @@ package tickets
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/bearer"
@@ -40,27 +37,20 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	ctx, cancel := context.WithTimeout(ctx, Budget)
 	defer cancel()
 
-	vals, err := h.Service.Secrets.Get(ctx)
-	if err == nil {
-		err = vals.Require(KeyWebhookToken)
-	}
-	if err != nil {
-		return h.Misconfig.Fail(ctx, err)
-	}
-	if !bearer.Matches(req.Header["authorization"], vals.Get(KeyWebhookToken)) {
-		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized,
-			"send the header Authorization: Bearer <braze_webhook_token from the function's secret>"))
+	if fail := h.authenticate(ctx, req); fail != nil {
+		return *fail
 	}
 	r, err := Parse(req.Body)
 	if err != nil {
 		return webhook.BadRequest(err)
 	}
-	key := IdempotencyKey(req.Header["idempotency-key"], req.Body)
+	key := IdempotencyKey(req.Header["idempotency-key"], req.Body, r.Identity())
 	created, err := h.Service.Create(ctx, r, key)
 	if err != nil {
 		var ce *secrets.ConfigError
-		if errors.As(err, &ce) {
-			return h.Misconfig.Fail(ctx, ce.Err)
+		var ue *secrets.UnavailableError
+		if errors.As(err, &ce) || errors.As(err, &ue) {
+			return h.Misconfig.Fail(ctx, err)
 		}
 		h.Log.WarnContext(ctx, "zendesk call failed", "error", err.Error())
 		return webhook.Fail(failure(err))
@@ -69,21 +59,28 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	return webhook.JSON(http.StatusCreated, Answer{TicketID: created.ID, URL: created.URL})
 }
 
-// IdempotencyKey is the caller's key when it sent one, else one derived
-// from the body: a Braze retry sends the same bytes, so it gets the same key
-// and Zendesk answers with the ticket it already made.
-func IdempotencyKey(header string, body []byte) string {
-	header = strings.TrimSpace(header)
-	switch {
-	case header == "":
-		sum := sha256.Sum256(body)
-		return "braze-body-" + hex.EncodeToString(sum[:20])
-	case len(header) > 200 || strings.ContainsAny(header, "\r\n"):
-		sum := sha256.Sum256([]byte(header))
-		return "braze-key-" + hex.EncodeToString(sum[:20])
-	default:
-		return header
+// authenticate checks Braze's bearer token. A mismatch reads the secret
+// again first (at most every few seconds per container), so a token
+// rotated in the secret and in Braze works at once.
+func (h *Handler) authenticate(ctx context.Context, req webhook.Request) *webhook.Response {
+	vals, err := h.Service.Secrets.Require(ctx, KeyWebhookToken)
+	if err != nil {
+		r := h.Misconfig.Fail(ctx, err)
+		return &r
 	}
+	auth := req.Header["authorization"]
+	ok := bearer.Matches(auth, vals.Get(KeyWebhookToken))
+	if !ok {
+		if v, refetched, err := h.Service.Secrets.Recheck(ctx); err == nil && refetched {
+			ok = bearer.Matches(auth, v.Get(KeyWebhookToken))
+		}
+	}
+	if !ok {
+		r := webhook.Fail(webhook.Errorf(http.StatusUnauthorized,
+			"send the header Authorization: Bearer <braze_webhook_token from the function's secret>"))
+		return &r
+	}
+	return nil
 }
 
 // failure maps a Zendesk failure to the answer Braze should get: 4xx for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -50,10 +51,11 @@ func (m *memSource) Load(context.Context) ([]byte, error) {
 }
 
 type fixture struct {
-	zd   *zendesktest.Server
-	src  *memSource
-	h    webhook.Handler
-	logs *bytes.Buffer
+	zd    *zendesktest.Server
+	src   *memSource
+	h     webhook.Handler
+	logs  *bytes.Buffer
+	clock time.Time // the secret cache's
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -68,12 +70,15 @@ func newFixture(t *testing.T) *fixture {
 	}}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	h := &tickets.Handler{
-		Service:   &tickets.Service{Zendesk: client, Secrets: secrets.NewCache(src, time.Hour)},
+	f := &fixture{zd: zd, src: src, logs: logs, clock: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	cache := secrets.NewCache(src, time.Hour)
+	cache.Now = func() time.Time { return f.clock }
+	f.h = &tickets.Handler{
+		Service:   &tickets.Service{Zendesk: client, Secrets: cache},
 		Log:       log,
 		Misconfig: &webhook.Misconfig{Log: log},
 	}
-	return &fixture{zd: zd, src: src, h: h, logs: logs}
+	return f
 }
 
 func (f *fixture) send(t *testing.T, body string, headers ...string) (webhook.Response, map[string]any) {
@@ -135,8 +140,8 @@ func TestSeedBodyFilesTicketUnderBrazeUser(t *testing.T) {
 		t.Errorf("answer = %v", out)
 	}
 	reqs := f.zd.RequestsTo(zendesktest.TicketsPath)
-	if k := reqs[0].Header.Get("Idempotency-Key"); !strings.HasPrefix(k, "braze-body-") {
-		t.Errorf("derived Idempotency-Key = %q", k)
+	if k := reqs[0].Header.Get("Idempotency-Key"); k != tickets.IdempotencyKey("", []byte(seedBody), "external_id:user-123") {
+		t.Errorf("derived Idempotency-Key = %q, want the one derived from the body and the requester", k)
 	}
 }
 
@@ -164,38 +169,41 @@ func TestRequests(t *testing.T) {
 		{name: "bad email", body: `{"ticket": {"requester": {"email": "not an email"}, "comment": {"body": "x"}}}`, status: 400, field: "ticket.requester.email"},
 		{name: "no comment", body: `{"ticket": {"requester_id": "u1", "comment": {"body": "\n"}}}`, status: 400, field: "ticket.comment.body"},
 		{name: "group id not numeric", body: `{"ticket": {"requester_id": "u1", "group_id": "support", "comment": {"body": "x"}}}`, status: 400, field: "ticket.group_id"},
-		{name: "capitalised enums normalised", body: `{"ticket": {"requester_id": "u1", "type": " Incident ", "priority": "HIGH", "status": "Open", "comment": {"body": "x"}}}`, status: 201, zdCalls: 2,
+		{name: "capitalised enums normalised", body: `{"ticket": {"requester_id": "u1", "type": " Incident ", "priority": "HIGH", "status": "Open", "comment": {"body": "x"}}}`, status: 201, zdCalls: 3,
 			checkLast: func(t *testing.T, f *fixture) {
 				tk := f.zd.Tickets()[0]
 				if tk["type"] != "incident" || tk["priority"] != "high" || tk["status"] != "open" {
 					t.Errorf("ticket = %v", tk)
 				}
 			}},
-		{name: "email only uses requester object", body: `{"ticket": {"requester_id": "", "requester": {"email": "bo@example.com", "phone": "+15550100"}, "comment": "hi"}}`, status: 201, zdCalls: 1,
+		{name: "email only finds or makes the user by email", body: `{"ticket": {"requester_id": "", "requester": {"email": "bo@example.com", "phone": "+15550100"}, "comment": "hi"}}`, status: 201, zdCalls: 3,
 			checkLast: func(t *testing.T, f *fixture) {
 				tk := f.zd.Tickets()[0]
-				req, _ := tk["requester"].(map[string]any)
-				if req["email"] != "bo@example.com" || req["name"] != "bo@example.com" || tk["requester_id"] != nil {
+				users := f.zd.Users()
+				if len(users) != 1 || users[0].Email != "bo@example.com" || users[0].Name != "bo@example.com" || users[0].Phone != "+15550100" || users[0].ExternalID != "" {
+					t.Fatalf("users = %+v, want bo with the phone and no external id", users)
+				}
+				if tk["requester_id"] != float64(users[0].ID) {
 					t.Errorf("ticket = %v", tk)
 				}
 				if len(f.zd.RequestsTo(zendesktest.UsersPath)) != 0 {
-					t.Error("email-only must not create a user by external id")
+					t.Error("create_or_update was called")
 				}
 			}},
-		{name: "numeric requester_id is an external id", body: `{"ticket": {"requester_id": 12345, "comment": {"body": "x"}}}`, status: 201, zdCalls: 2,
+		{name: "numeric requester_id is an external id", body: `{"ticket": {"requester_id": 12345, "comment": {"body": "x"}}}`, status: 201, zdCalls: 3,
 			checkLast: func(t *testing.T, f *fixture) {
 				u := f.zd.Users()[0]
 				if u.ExternalID != "12345" || u.Name != "12345" {
 					t.Errorf("user = %+v, want external id and name 12345", u)
 				}
 			}},
-		{name: "name falls back to email", body: `{"ticket": {"requester_id": "u9", "requester": {"name": " ", "email": "cy@example.com"}, "comment": {"body": "x"}}}`, status: 201, zdCalls: 2,
+		{name: "name falls back to email", body: `{"ticket": {"requester_id": "u9", "requester": {"name": " ", "email": "cy@example.com"}, "comment": {"body": "x"}}}`, status: 201, zdCalls: 4,
 			checkLast: func(t *testing.T, f *fixture) {
 				if u := f.zd.Users()[0]; u.Name != "cy@example.com" || u.ExternalID != "u9" {
 					t.Errorf("user = %+v", u)
 				}
 			}},
-		{name: "ids, tags and custom fields typed", body: `{"ticket": {"requester_id": "u1", "group_id": "360001", "tags": "nps, detractor", "custom_fields": [{"id": "42", "value": "no"}], "comment": {"body": "x"}}}`, status: 201, zdCalls: 2,
+		{name: "ids, tags and custom fields typed", body: `{"ticket": {"requester_id": "u1", "group_id": "360001", "tags": "nps, detractor", "custom_fields": [{"id": "42", "value": "no"}], "comment": {"body": "x"}}}`, status: 201, zdCalls: 3,
 			checkLast: func(t *testing.T, f *fixture) {
 				tk := f.zd.Tickets()[0]
 				cf := tk["custom_fields"].([]any)[0].(map[string]any)
@@ -204,9 +212,9 @@ func TestRequests(t *testing.T) {
 					t.Errorf("ticket = %v", tk)
 				}
 			}},
-		{name: "caller idempotency key forwarded", body: seedBody, headers: []string{"idempotency-key", "dispatch-1-user-123"}, status: 201, zdCalls: 2,
+		{name: "caller idempotency key combined with the requester", body: seedBody, headers: []string{"idempotency-key", "dispatch-1"}, status: 201, zdCalls: 4,
 			checkLast: func(t *testing.T, f *fixture) {
-				if k := f.zd.RequestsTo(zendesktest.TicketsPath)[0].Header.Get("Idempotency-Key"); k != "dispatch-1-user-123" {
+				if k := f.zd.RequestsTo(zendesktest.TicketsPath)[0].Header.Get("Idempotency-Key"); k != tickets.IdempotencyKey("dispatch-1", nil, "external_id:user-123") {
 					t.Errorf("Idempotency-Key = %q", k)
 				}
 			}},
@@ -305,7 +313,7 @@ func TestZendeskFailures(t *testing.T) {
 
 func TestTimeoutAnswers504(t *testing.T) {
 	f := newFixture(t)
-	f.zd.Script(zendesktest.UsersPath, zendesktest.Reply{Status: 200, Body: `{}`, Delay: 5 * time.Second})
+	f.zd.Script(zendesktest.SearchUsersPath, zendesktest.Reply{Status: 200, Body: `{}`, Delay: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	resp, _ := f.sendCtx(t, ctx, seedBody)
@@ -361,6 +369,71 @@ func TestMisconfiguredSecret(t *testing.T) {
 	}
 	if n := strings.Count(g.logs.String(), `"misconfigured"`); n != 1 {
 		t.Errorf("misconfiguration logged %d times, want once", n)
+	}
+}
+
+func TestRotatedBearerTokenWorksAtOnce(t *testing.T) {
+	f := newFixture(t)
+	f.send(t, seedBody) // the secret is cached
+	f.src.vals[tickets.KeyWebhookToken] = "rotated-token"
+	loads := f.src.loads
+	f.clock = f.clock.Add(5 * time.Second)
+	if resp, _ := f.send(t, seedBody, "authorization", "Bearer rotated-token"); resp.Status != 401 || f.src.loads != loads {
+		t.Fatalf("within 10 s of the last read: %d, loads +%d; want 401 and no read", resp.Status, f.src.loads-loads)
+	}
+	f.clock = f.clock.Add(6 * time.Second)
+	if resp, _ := f.send(t, seedBody, "authorization", "Bearer rotated-token"); resp.Status != 201 || f.src.loads != loads+1 {
+		t.Fatalf("after 10 s: %d %s, loads +%d; want 201 after one read", resp.Status, resp.Body, f.src.loads-loads)
+	}
+	loads = f.src.loads
+	for range 30 {
+		f.clock = f.clock.Add(time.Second)
+		if resp, _ := f.send(t, seedBody, "authorization", "Bearer guess"); resp.Status != 401 {
+			t.Fatalf("a guessed token: %d", resp.Status)
+		}
+	}
+	if n := f.src.loads - loads; n > 3 {
+		t.Errorf("30 wrong tokens over 30 s read the secret %d times, want at most 3", n)
+	}
+}
+
+// A passing Secrets Manager fault is a 503 that Braze retries, never a
+// 500, and never blamed on Zendesk; once it passes, the ticket is filed.
+func TestSecretUnavailable(t *testing.T) {
+	f := newFixture(t)
+	f.src.err = &secrets.UnavailableError{Secret: "test/secret", Fault: secrets.FaultThrottled,
+		Err: errors.New("operation error Secrets Manager: GetSecretValue, RequestID: 1234, ThrottlingException: arn:aws:iam::123456789012:role/x")}
+	resp, out := f.send(t, seedBody)
+	msg, _ := out["error"].(string)
+	if resp.Status != 503 || resp.Header["retry-after"] == "" || !strings.Contains(msg, "throttling") {
+		t.Fatalf("%d %v %s, want 503 with Retry-After saying Secrets Manager is throttling", resp.Status, resp.Header, resp.Body)
+	}
+	for _, leak := range []string{"RequestID", "arn:", "123456789012", "operation error"} {
+		if strings.Contains(string(resp.Body), leak) {
+			t.Errorf("the answer carries SDK text %q: %s", leak, resp.Body)
+		}
+	}
+	if len(f.zd.Requests()) != 0 {
+		t.Error("Zendesk was called without a secret")
+	}
+	f.src.err = nil
+	if resp, _ := f.send(t, seedBody); resp.Status != 201 {
+		t.Fatalf("after the fault passed: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// An operator who fills a missing key sees it work within seconds, not
+// after the cache's TTL.
+func TestFilledKeyIsSeenSoon(t *testing.T) {
+	f := newFixture(t)
+	delete(f.src.vals, tickets.KeyToken)
+	if resp, _ := f.send(t, seedBody); resp.Status != 500 {
+		t.Fatalf("%d", resp.Status)
+	}
+	f.src.vals[tickets.KeyToken] = apiToken
+	f.clock = f.clock.Add(11 * time.Second)
+	if resp, _ := f.send(t, seedBody); resp.Status != 201 {
+		t.Fatalf("11 s after the key was filled: %d %s", resp.Status, resp.Body)
 	}
 }
 

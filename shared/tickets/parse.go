@@ -21,8 +21,6 @@ type Request struct {
 	ExternalID string
 	// Requester is what the body says of the person: name, email, phone.
 	Requester zendesk.User
-	// Locale is requester.locale_id, kept for an email-only requester.
-	Locale any
 }
 
 // idFields are ticket fields Zendesk wants as integers; Liquid renders
@@ -85,7 +83,6 @@ func parseRequester(r *Request) error {
 				}
 			}
 		}
-		r.Locale = req["locale_id"]
 		delete(t, "requester")
 	}
 	if e := r.Requester.Email; e != "" && !plausibleEmail(e) {

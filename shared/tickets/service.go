@@ -14,9 +14,18 @@ const (
 	KeyToken        = "zendesk_api_token"
 )
 
+// ConflictTag marks a ticket whose requester's email belongs to another
+// Zendesk user with another external id: the ticket is filed under a user
+// holding the Braze external id, without that email, and an agent can
+// merge the two users if they are one person.
+const ConflictTag = "braze_email_in_use"
+
 // Zendesk is the part of the Zendesk API the service uses.
 type Zendesk interface {
-	CreateOrUpdateUser(ctx context.Context, cred zendesk.Credentials, u zendesk.User) (int64, error)
+	FindUserByExternalID(ctx context.Context, cred zendesk.Credentials, externalID string) (*zendesk.User, error)
+	FindUserByEmail(ctx context.Context, cred zendesk.Credentials, email string) (*zendesk.User, error)
+	CreateUser(ctx context.Context, cred zendesk.Credentials, u zendesk.User) (zendesk.User, error)
+	SetExternalID(ctx context.Context, cred zendesk.Credentials, id int64, externalID string) error
 	CreateTicket(ctx context.Context, cred zendesk.Credentials, ticket map[string]any, key string) (zendesk.Ticket, error)
 	AgentURL(id int64) string
 }
@@ -34,35 +43,25 @@ type Service struct {
 	Secrets secrets.Fetcher
 }
 
-// Create files r's ticket under key. The requester is resolved first: a
-// Braze external id becomes (or updates) the Zendesk user with that
-// external_id, so Zendesk → Braze can address the same profile later.
+// Create files r's ticket under key, under the Zendesk user requester
+// resolves: the one holding the Braze external id, so that Zendesk → Braze
+// can address the same profile later, or, without one, the one holding
+// the email.
 func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, error) {
-	ticket := r.Ticket
-	if r.ExternalID != "" {
-		u := r.Requester
-		u.ExternalID = r.ExternalID
-		u.Name = firstNonEmpty(u.Name, u.Email, u.ExternalID)
-		var id int64
-		err := s.withCredentials(ctx, func(cred zendesk.Credentials) (err error) {
-			id, err = s.Zendesk.CreateOrUpdateUser(ctx, cred, u)
-			return err
-		})
+	var t zendesk.Ticket
+	err := s.withCredentials(ctx, func(cred zendesk.Credentials) error {
+		ticket := make(map[string]any, len(r.Ticket)+1)
+		for k, v := range r.Ticket {
+			ticket[k] = v
+		}
+		id, conflict, err := s.requester(ctx, cred, r)
 		if err != nil {
-			return Created{}, err
+			return err
 		}
 		ticket["requester_id"] = id
-	} else {
-		// Zendesk finds the user by email, or creates one; the email never
-		// becomes an external id.
-		req := map[string]any{"email": r.Requester.Email, "name": firstNonEmpty(r.Requester.Name, r.Requester.Email)}
-		if r.Locale != nil {
-			req["locale_id"] = r.Locale
+		if conflict {
+			ticket["tags"] = append(tags(ticket["tags"]), ConflictTag)
 		}
-		ticket["requester"] = req
-	}
-	var t zendesk.Ticket
-	err := s.withCredentials(ctx, func(cred zendesk.Credentials) (err error) {
 		t, err = s.Zendesk.CreateTicket(ctx, cred, ticket, key)
 		return err
 	})
@@ -73,11 +72,26 @@ func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, 
 }
 
 // withCredentials runs call with the secret's Zendesk credentials, and
-// once more with a fresh secret if Zendesk rejects them.
+// once more with a fresh secret if Zendesk rejects them. Every step of
+// call is safe to repeat.
 func (s *Service) withCredentials(ctx context.Context, call func(zendesk.Credentials) error) error {
 	return secrets.WithRefetch(ctx, s.Secrets, []string{KeyEmail, KeyToken}, zendesk.ErrUnauthorized, func(v secrets.Values) error {
 		return call(zendesk.Credentials{Email: v.Get(KeyEmail), Token: v.Get(KeyToken)})
 	})
+}
+
+func tags(v any) []any {
+	switch t := v.(type) {
+	case []any:
+		return append([]any(nil), t...)
+	case []string:
+		out := make([]any, len(t))
+		for i, s := range t {
+			out[i] = s
+		}
+		return out
+	}
+	return nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -1,0 +1,102 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/brazezendesk/bridge/shared/zendesk"
+)
+
+// requester returns the id of the Zendesk user r's ticket is filed under,
+// and whether r's email belongs to another user than that one.
+//
+// Identity never moves: an external id held by one user is never written
+// onto another, and an email held by a user with a different external id
+// does not hand that user over. In that conflict the ticket goes to a user
+// holding the external id without the email; the email stays with its
+// owner. Zendesk's create_or_update is not used: it matches by email when
+// no user has the external id, and then overwrites that user's external id.
+//
+// The answer depends only on what Zendesk holds, not on what this call
+// changed, so a retry builds the same ticket body for its idempotency key.
+func (s *Service) requester(ctx context.Context, cred zendesk.Credentials, r *Request) (id int64, conflict bool, err error) {
+	email := r.Requester.Email
+	if r.ExternalID == "" {
+		return s.byEmail(ctx, cred, r)
+	}
+	u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID)
+	if err != nil {
+		return 0, false, err
+	}
+	if u != nil {
+		if email == "" || strings.EqualFold(u.Email, email) {
+			return u.ID, false, nil
+		}
+		holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+		return u.ID, holder != nil && holder.ID != u.ID, err
+	}
+	want := zendesk.User{ExternalID: r.ExternalID, Name: firstNonEmpty(r.Requester.Name, email, r.ExternalID), Email: email, Phone: r.Requester.Phone}
+	if email != "" {
+		holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+		switch {
+		case err != nil:
+			return 0, false, err
+		case holder != nil && holder.ExternalID == "":
+			// A person Zendesk knew by email alone: link them to Braze.
+			err := s.Zendesk.SetExternalID(ctx, cred, holder.ID, r.ExternalID)
+			if errors.Is(err, zendesk.ErrExternalIDTaken) {
+				return s.existing(ctx, cred, r.ExternalID, false)
+			}
+			return holder.ID, false, err
+		case holder != nil:
+			want.Email, conflict = "", true
+		}
+	}
+	created, err := s.Zendesk.CreateUser(ctx, cred, want)
+	if errors.Is(err, zendesk.ErrEmailTaken) && want.Email != "" {
+		// Zendesk's search had not seen the email's owner yet.
+		want.Email, conflict = "", true
+		created, err = s.Zendesk.CreateUser(ctx, cred, want)
+	}
+	if errors.Is(err, zendesk.ErrExternalIDTaken) {
+		// Another request made the user meanwhile.
+		return s.existing(ctx, cred, r.ExternalID, conflict)
+	}
+	return created.ID, conflict, err
+}
+
+// byEmail returns the user who holds r's email, made with r's name and
+// phone when there is none. The email never becomes an external id.
+func (s *Service) byEmail(ctx context.Context, cred zendesk.Credentials, r *Request) (int64, bool, error) {
+	email := r.Requester.Email
+	if u, err := s.Zendesk.FindUserByEmail(ctx, cred, email); err != nil || u != nil {
+		return userID(u), false, err
+	}
+	u, err := s.Zendesk.CreateUser(ctx, cred, zendesk.User{Name: firstNonEmpty(r.Requester.Name, email), Email: email, Phone: r.Requester.Phone})
+	if errors.Is(err, zendesk.ErrEmailTaken) {
+		// Made meanwhile, or Zendesk's search had not seen it yet.
+		found, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+		if err == nil && found == nil {
+			err = &zendesk.Error{Op: "find user", Status: 409, Description: "the email is taken, but search finds no user with it yet"}
+		}
+		return userID(found), false, err
+	}
+	return u.ID, false, err
+}
+
+// existing finds the user an external id was just found to belong to.
+func (s *Service) existing(ctx context.Context, cred zendesk.Credentials, externalID string, conflict bool) (int64, bool, error) {
+	u, err := s.Zendesk.FindUserByExternalID(ctx, cred, externalID)
+	if err == nil && u == nil {
+		err = &zendesk.Error{Op: "find user", Status: 409, Description: "the external id is taken, but no user holds it"}
+	}
+	return userID(u), conflict, err
+}
+
+func userID(u *zendesk.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}
