@@ -60,9 +60,8 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	env := []string{"SECRETS_FILE=" + secretsPath, "SECRET_ID=", "AWS_LAMBDA_LOG_LEVEL=DEBUG"}
-	if folder == "braze-to-zendesk" {
-		env = append(env, "ZENDESK_SUBDOMAIN="+t.zendeskSubdomain, "ZENDESK_BASE_URL="+t.zendeskURL)
-	} else {
+	env = append(env, "ZENDESK_SUBDOMAIN="+t.zendeskSubdomain, "ZENDESK_BASE_URL="+t.zendeskURL)
+	if folder != "braze-to-zendesk" {
 		env = append(env, "BRAZE_REST_ENDPOINT="+t.brazeURL)
 		secret, err := webhookSecret(t.secrets)
 		if err != nil {

@@ -125,7 +125,7 @@ func TestDemo(t *testing.T) {
 	if err := demo(context.Background(), []string{"-addr", "127.0.0.1:0"}, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{`"ticket_id": 1002`, `"name": "zendesk_ticket_solved"`, "the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
+	for _, want := range []string{`"ticket_id": 9000004`, `"name": "zendesk_ticket_solved"`, "the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}

@@ -32,7 +32,8 @@ func api(o options, t *targets, logs io.Writer) (*apigw.Local, error) {
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	mis := &webhook.Misconfig{Log: log}
 	braze := tickets.NewHandler(tickets.Config{ZendeskSubdomain: t.zendeskSubdomain, ZendeskBaseURL: t.zendeskURL, Secrets: src}, mis)
-	zendesk := tracking.NewHandler(tracking.Config{BrazeRESTEndpoint: t.brazeURL, Secrets: src}, mis)
+	zendesk := tracking.NewHandler(tracking.Config{BrazeRESTEndpoint: t.brazeURL,
+		ZendeskSubdomain: t.zendeskSubdomain, ZendeskBaseURL: t.zendeskURL, Secrets: src}, mis)
 	return &apigw.Local{Routes: map[string]apigw.Handler{
 		BrazeRoute:   apigw.Adapt(braze, log),
 		ZendeskRoute: apigw.Adapt(zendesk, log),

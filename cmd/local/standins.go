@@ -39,6 +39,7 @@ func startTargets(o options, out io.Writer) (*targets, error) {
 	switch {
 	case o.zendesk == "":
 		zd := zendesktest.New(vals.Get("zendesk_email"), vals.Get("zendesk_api_token"))
+		zd.AddSamples()
 		zd.Observe = func(r zendesktest.Request, status int) {
 			p.received("Zendesk", r.Method, r.Path, r.Header, r.Body, status)
 		}

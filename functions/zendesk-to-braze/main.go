@@ -21,5 +21,10 @@ func handler(ctx context.Context, mis *webhook.Misconfig) webhook.Handler {
 	if err != nil {
 		return mis.Unconfigured(err)
 	}
-	return tracking.NewHandler(tracking.Config{BrazeRESTEndpoint: os.Getenv("BRAZE_REST_ENDPOINT"), Secrets: src}, mis)
+	return tracking.NewHandler(tracking.Config{
+		BrazeRESTEndpoint: os.Getenv("BRAZE_REST_ENDPOINT"),
+		ZendeskSubdomain:  os.Getenv("ZENDESK_SUBDOMAIN"),
+		ZendeskBaseURL:    os.Getenv("ZENDESK_BASE_URL"),
+		Secrets:           src,
+	}, mis)
 }

@@ -43,39 +43,31 @@ type Answer struct {
 	Duplicate bool `json:"duplicate,omitempty"`
 }
 
-// ServeWebhook verifies Zendesk's signature, reads the body and delivers it.
+// ServeWebhook verifies Zendesk's signature, reads the body, completes it
+// from the Zendesk API when it must, and delivers it.
 func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
 	ctx, cancel := context.WithTimeout(ctx, Budget)
 	defer cancel()
-	now := time.Now
-	if h.Now != nil {
-		now = h.Now
-	}
 
-	vals, err := h.Service.Secrets.Get(ctx)
-	if err == nil {
-		err = vals.Require(KeyWebhookSecret)
+	signedAt, fail := h.verify(ctx, req)
+	if fail != nil {
+		return *fail
 	}
-	if err != nil {
-		return h.Misconfig.Fail(ctx, err)
-	}
-	signedAt, err := zendesk.VerifyZendesk(vals.Get(KeyWebhookSecret), req.Header, req.Body, now())
-	if err != nil {
-		return webhook.Fail(webhook.Errorf(http.StatusUnauthorized, err.Error()))
-	}
-	track, err := Parse(req.Body, signedAt)
+	msg, err := Parse(req.Body, signedAt)
 	if err != nil {
 		return webhook.BadRequest(err)
 	}
+	if msg.Ignored != "" {
+		h.Log.InfoContext(ctx, "nothing to deliver", "reason", msg.Ignored)
+		return webhook.JSON(http.StatusOK, Answer{Message: "ignored: " + msg.Ignored})
+	}
 	invocation := strings.TrimSpace(req.Header[zendesk.InvocationIDHeader])
-	d, err := h.Service.Deliver(ctx, invocation, track)
+	if err := h.Service.Complete(ctx, &msg); err != nil {
+		return h.fail(ctx, invocation, "zendesk read failed", err)
+	}
+	d, err := h.Service.Deliver(ctx, invocation, msg.Track)
 	if err != nil {
-		var ce *secrets.ConfigError
-		if errors.As(err, &ce) {
-			return h.Misconfig.Fail(ctx, ce.Err)
-		}
-		h.Log.WarnContext(ctx, "braze call failed", "invocation_id", invocation, "error", err.Error())
-		return webhook.Fail(failure(err))
+		return h.fail(ctx, invocation, "braze call failed", err)
 	}
 	if d.Duplicate {
 		h.Log.InfoContext(ctx, "duplicate invocation skipped", "invocation_id", invocation)
@@ -84,6 +76,72 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	h.Log.InfoContext(ctx, "delivered to braze", "invocation_id", invocation,
 		"events", d.EventsProcessed, "attributes", d.AttributesProcessed, "purchases", d.PurchasesProcessed, "minor_errors", len(d.Errors))
 	return webhook.JSON(http.StatusOK, Answer{Message: "success", Result: d.Result})
+}
+
+// verify checks the signature with the secret's signing secret. A
+// mismatch reads the secret again first (at most every few seconds per
+// container), so a signing secret rotated in Zendesk and then in the
+// secret works at once.
+func (h *Handler) verify(ctx context.Context, req webhook.Request) (time.Time, *webhook.Response) {
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	vals, err := h.Service.Secrets.Require(ctx, KeyWebhookSecret)
+	if err != nil {
+		r := h.Misconfig.Fail(ctx, err)
+		return time.Time{}, &r
+	}
+	at, err := zendesk.VerifyZendesk(vals.Get(KeyWebhookSecret), req.Header, req.Body, now())
+	if errors.Is(err, zendesk.ErrBadSignature) {
+		if v, refetched, rerr := h.Service.Secrets.Recheck(ctx); rerr == nil && refetched && v.Get(KeyWebhookSecret) != "" {
+			at, err = zendesk.VerifyZendesk(v.Get(KeyWebhookSecret), req.Header, req.Body, now())
+		}
+	}
+	if err != nil {
+		r := webhook.Fail(webhook.Errorf(http.StatusUnauthorized, err.Error()))
+		return time.Time{}, &r
+	}
+	return at, nil
+}
+
+// fail answers err: the caller's mistake, the operator's, a passing fault
+// of the secret, or a failure of Zendesk or Braze.
+func (h *Handler) fail(ctx context.Context, invocation, what string, err error) webhook.Response {
+	var inv *webhook.InvalidError
+	var ce *secrets.ConfigError
+	var ue *secrets.UnavailableError
+	var ze *zendesk.Error
+	switch {
+	case errors.As(err, &inv):
+		return webhook.BadRequest(inv)
+	case errors.As(err, &ce), errors.As(err, &ue):
+		return h.Misconfig.Fail(ctx, err)
+	case errors.As(err, &ze):
+		h.Log.WarnContext(ctx, what, "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(zendeskFailure(ze))
+	default:
+		h.Log.WarnContext(ctx, what, "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(failure(err))
+	}
+}
+
+// zendeskFailure maps a failed read of a ticket or user. Zendesk retries
+// only 409, 429, 503 with a short Retry-After, and timeouts.
+func zendeskFailure(ze *zendesk.Error) *webhook.Error {
+	switch ze.Status {
+	case http.StatusUnauthorized:
+		return webhook.Errorf(http.StatusBadGateway,
+			"Zendesk rejected zendesk_email / zendesk_api_token from the secret, also after reading it again: fix them in the secret")
+	case http.StatusForbidden:
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the API token's agent may not read tickets or users")
+	case http.StatusTooManyRequests:
+		return unavailable("Zendesk is rate limiting the ticket read; retry later", ze.RetryAfter)
+	}
+	if again, _ := ze.Retryable(); again || ze.Timeout() || ze.Status == 0 {
+		return unavailable("Zendesk could not be read; retry later", ze.RetryAfter)
+	}
+	return webhook.Errorf(http.StatusBadGateway, "Zendesk answered "+http.StatusText(ze.Status)+" to "+ze.Op+": check ZENDESK_SUBDOMAIN")
 }
 
 // failure maps a Braze failure to the answer Zendesk should get. Zendesk

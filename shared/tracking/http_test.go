@@ -18,11 +18,14 @@ import (
 	"github.com/brazezendesk/bridge/shared/tracking"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
+	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
 const (
 	apiKey     = "braze-key-1"
 	hookSecret = "zd-signing-secret"
+	zdAgent    = "agent@example.com"
+	zdToken    = "zd-read-token"
 )
 
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
@@ -41,10 +44,12 @@ func (m *memSource) Load(context.Context) ([]byte, error) {
 }
 
 type fixture struct {
-	bz   *brazetest.Server
-	src  *memSource
-	h    *tracking.Handler
-	logs *bytes.Buffer
+	bz    *brazetest.Server
+	zd    *zendesktest.Server
+	src   *memSource
+	h     *tracking.Handler
+	logs  *bytes.Buffer
+	clock time.Time // the secret cache's
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -54,16 +59,25 @@ func newFixture(t *testing.T) *fixture {
 	base, _ := url.Parse(bz.URL)
 	client := braze.New(base, bz.Client())
 	client.Retry.Base = 5 * time.Millisecond
-	src := &memSource{vals: map[string]string{tracking.KeyAPIKey: apiKey, tracking.KeyWebhookSecret: hookSecret}}
+	zd := zendesktest.New(zdAgent, zdToken)
+	t.Cleanup(zd.Close)
+	zbase, _ := url.Parse(zd.URL)
+	zclient := zendesk.New(zbase, zd.Client())
+	zclient.Retry.Base = 5 * time.Millisecond
+	src := &memSource{vals: map[string]string{tracking.KeyAPIKey: apiKey, tracking.KeyWebhookSecret: hookSecret,
+		tracking.KeyZendeskEmail: zdAgent, tracking.KeyZendeskToken: zdToken}}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	h := &tracking.Handler{
-		Service:   &tracking.Service{Braze: client, Secrets: secrets.NewCache(src, time.Hour), Dedupe: dedupe.NewMemory()},
+	f := &fixture{bz: bz, zd: zd, src: src, logs: logs, clock: now}
+	cache := secrets.NewCache(src, time.Hour)
+	cache.Now = func() time.Time { return f.clock }
+	f.h = &tracking.Handler{
+		Service:   &tracking.Service{Braze: client, Secrets: cache, Dedupe: dedupe.NewMemory(), Zendesk: zclient},
 		Log:       log,
 		Misconfig: &webhook.Misconfig{Log: log},
 		Now:       func() time.Time { return now },
 	}
-	return &fixture{bz: bz, src: src, h: h, logs: logs}
+	return f
 }
 
 // send signs body as Zendesk does, at now, with the given invocation id.
@@ -83,7 +97,7 @@ func (f *fixture) send(t *testing.T, body, invocation string, extra ...string) (
 	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		t.Fatalf("body is not JSON: %q", resp.Body)
 	}
-	for _, s := range []string{apiKey, hookSecret} {
+	for _, s := range []string{apiKey, hookSecret, zdToken} {
 		if strings.Contains(string(resp.Body), s) || strings.Contains(f.logs.String(), s) {
 			t.Fatalf("%q leaked into the answer or the logs", s)
 		}

@@ -3,9 +3,11 @@
 package tracking
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,23 +29,56 @@ var (
 	decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 )
 
-// Parse reads a Zendesk webhook body of either shape the bridge accepts and
-// returns the /users/track body to send. signedAt is the signature's time,
-// given to events and purchases that carry none.
-func Parse(body []byte, signedAt time.Time) (braze.Track, error) {
+// Message is a parsed webhook body: the /users/track body to send, and
+// what must first be read from the Zendesk API to complete its one event.
+type Message struct {
+	braze.Track
+	// Ignored says why nothing is sent (an event that is not a ticket's).
+	Ignored string
+	// RequesterID is the Zendesk user whose external id, else email,
+	// identifies the event's profile (a Zendesk event webhook).
+	RequesterID int64
+	// TicketID is the ticket whose subject the event lacks; with
+	// NeedsIdentity, also whose requester identifies the profile (a
+	// trigger body that names neither).
+	TicketID      int64
+	NeedsIdentity bool
+}
+
+// Parse reads a Zendesk webhook body of any shape the bridge accepts.
+// signedAt is the signature's time, given to events and purchases that
+// carry none.
+func Parse(body []byte, signedAt time.Time) (Message, error) {
 	doc, err := liquidjson.Decode(body)
 	if err != nil {
-		return braze.Track{}, webhook.InvalidBody(err)
+		return Message{}, webhook.InvalidBody(err)
+	}
+	at := signedAt.UTC().Format(time.RFC3339)
+	if isZendeskEvent(doc) {
+		return parseZendeskEvent(exact(body, doc), at)
 	}
 	dropPlaceholders(doc)
-	at := signedAt.UTC().Format(time.RFC3339)
 	_, a := doc["attributes"]
 	_, e := doc["events"]
 	_, p := doc["purchases"]
 	if a || e || p {
-		return parseTrack(doc, at)
+		t, err := parseTrack(doc, at)
+		return Message{Track: t}, err
 	}
 	return parseFlat(doc, at)
+}
+
+// exact decodes body again without the cleaning Liquid output needs, for a
+// body Zendesk built itself: a subject keeps its surrounding spaces. Were
+// it not plain JSON after all, doc, as cleaned, stands.
+func exact(body []byte, doc map[string]any) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw map[string]any
+	if dec.Decode(&raw) != nil || !isZendeskEvent(raw) {
+		return doc
+	}
+	return raw
 }
 
 // dropPlaceholders removes values Zendesk left unrendered ("{{ticket.x}}"
@@ -67,10 +102,12 @@ func dropPlaceholders(v any) {
 }
 
 // parseFlat turns the README's recommended trigger body into one event.
-func parseFlat(doc map[string]any, at string) (braze.Track, error) {
+// What the body lacks (the subject, or the requester when it names no
+// one) is read from the ticket when the body gives its id.
+func parseFlat(doc map[string]any, at string) (Message, error) {
 	name, err := eventName(doc)
 	if err != nil {
-		return braze.Track{}, err
+		return Message{}, err
 	}
 	ev := braze.Object{"name": name, "time": at}
 	id := ""
@@ -80,8 +117,18 @@ func parseFlat(doc map[string]any, at string) (braze.Track, error) {
 			break
 		}
 	}
+	var m Message
+	if s, ok := doc["ticket_id"].(string); ok && digitsOnly.MatchString(s) {
+		if _, has := doc["subject"]; !has || id == "" {
+			m.TicketID, _ = strconv.ParseInt(s, 10, 64)
+		}
+	}
 	if id == "" {
-		return braze.Track{}, webhook.Invalid("external_id", "the body has no external_id or email to find the Braze profile by (empty or unrendered placeholders count as absent)")
+		if m.TicketID == 0 {
+			return Message{}, webhook.Invalid("external_id", "the body has no external_id or email to find the Braze profile by, "+
+				"and no ticket_id to read the requester from (empty or unrendered placeholders count as absent)")
+		}
+		m.NeedsIdentity = true
 	}
 	props := map[string]any{}
 	for k, v := range doc {
@@ -96,7 +143,8 @@ func parseFlat(doc map[string]any, at string) (braze.Track, error) {
 	if len(props) > 0 {
 		ev["properties"] = props
 	}
-	return braze.Track{Events: []braze.Object{ev}}, nil
+	m.Events = []braze.Object{ev}
+	return m, nil
 }
 
 func eventName(doc map[string]any) (string, error) {
@@ -111,7 +159,13 @@ func eventName(doc map[string]any) (string, error) {
 	if !ok {
 		return "", webhook.Invalid("status", `the body needs "status": "{{ticket.status}}" (the event is zendesk_ticket_<status>) or an "event_name"`)
 	}
-	return "zendesk_ticket_" + strings.Join(strings.Fields(strings.ToLower(s)), "_"), nil
+	return statusEvent(s), nil
+}
+
+// statusEvent names the event of a ticket reaching status: the status
+// lower-cased, spaces as "_".
+func statusEvent(status string) string {
+	return "zendesk_ticket_" + strings.Join(strings.Fields(strings.ToLower(status)), "_")
 }
 
 // parseTrack validates a /users/track body written with Zendesk placeholders.
@@ -202,22 +256,14 @@ func checkPurchase(field string, o braze.Object, at string) error {
 	return checkTime(field, o, at)
 }
 
-// timeLayouts are the forms Braze reads: ISO 8601, and its own with a
-// colon before the milliseconds.
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05:000Z0700", "2006-01-02T15:04:05.000Z0700"}
-
 func checkTime(field string, o braze.Object, at string) error {
 	v, present := o["time"]
 	if !present {
 		o["time"] = at
 		return nil
 	}
-	if s, ok := v.(string); ok {
-		for _, l := range timeLayouts {
-			if _, err := time.Parse(l, s); err == nil {
-				return nil
-			}
-		}
+	if s, ok := v.(string); ok && brazeTime(s) {
+		return nil
 	}
-	return webhook.Invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z (or leave it out: the signature's time is used)", field)
+	return webhook.Invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z, or Braze's 2026-11-24T12:00:00:000Z (or leave it out: the signature's time is used)", field)
 }

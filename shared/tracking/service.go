@@ -12,6 +12,8 @@ import (
 const (
 	KeyAPIKey        = "braze_api_key"
 	KeyWebhookSecret = "zendesk_webhook_secret"
+	KeyZendeskEmail  = "zendesk_email"     // to read tickets and users
+	KeyZendeskToken  = "zendesk_api_token" // to read tickets and users
 )
 
 // Braze is the part of the Braze API the service uses.
@@ -36,6 +38,9 @@ type Service struct {
 	Braze   Braze
 	Secrets secrets.Fetcher
 	Dedupe  Dedupe
+	Zendesk Zendesk // nil when the function has no Zendesk account to read
+
+	identities identities
 }
 
 // Deliver sends t in batches of at most braze.MaxObjects. With an

@@ -1,0 +1,130 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
+)
+
+// Zendesk is the part of the Zendesk API the service reads.
+type Zendesk interface {
+	GetUser(ctx context.Context, cred zendesk.Credentials, id int64) (zendesk.User, error)
+	GetTicket(ctx context.Context, cred zendesk.Credentials, id int64) (zendesk.TicketInfo, error)
+}
+
+// ErrNoZendesk is a message that needs the Zendesk API in a function
+// deployed without a Zendesk account to read.
+var ErrNoZendesk = errors.New("ZENDESK_SUBDOMAIN is not set: it is needed to read the ticket's requester from Zendesk " +
+	"(for Zendesk event webhooks, and trigger bodies without external_id or email)")
+
+// Complete reads from the Zendesk API what m's event still lacks: the
+// requester of an event webhook; the subject, and the requester when the
+// body named no one, of a trigger body. A subject is optional: without
+// the API keys, or when the ticket is gone, the event goes without it.
+func (s *Service) Complete(ctx context.Context, m *Message) error {
+	switch {
+	case m.RequesterID != 0:
+		return s.withZendesk(ctx, true, func(cred zendesk.Credentials) error {
+			id, err := s.identity(ctx, cred, m.RequesterID)
+			if err == nil {
+				identify(m.Events[0], id)
+			}
+			return err
+		})
+	case m.TicketID != 0:
+		return s.withZendesk(ctx, m.NeedsIdentity, func(cred zendesk.Credentials) error {
+			t, err := s.Zendesk.GetTicket(ctx, cred, m.TicketID)
+			if errors.Is(err, zendesk.ErrNotFound) {
+				if m.NeedsIdentity {
+					return webhook.Invalid("ticket_id", "ticket %d does not exist in Zendesk, so its requester is unknown", m.TicketID)
+				}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			ev := m.Events[0]
+			if t.Subject != "" {
+				props, _ := ev["properties"].(map[string]any)
+				if props == nil {
+					props = map[string]any{}
+					ev["properties"] = props
+				}
+				props["subject"] = t.Subject
+			}
+			if m.NeedsIdentity {
+				id, ok := identityOf(t.Requester)
+				if !ok {
+					return webhook.Invalid("external_id", "ticket %d's requester has no external id or email in Zendesk to find the Braze profile by", m.TicketID)
+				}
+				s.identities.put(t.RequesterID, id)
+				identify(ev, id)
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+// withZendesk runs call with the secret's Zendesk credentials, once more
+// after a refetch if Zendesk rejects them. When the function has no
+// Zendesk account or keys to read with, a required read is a
+// misconfiguration and an optional one is skipped.
+func (s *Service) withZendesk(ctx context.Context, required bool, call func(zendesk.Credentials) error) error {
+	if s.Zendesk == nil {
+		if required {
+			return &secrets.ConfigError{Err: ErrNoZendesk}
+		}
+		return nil
+	}
+	if !required {
+		v, err := s.Secrets.Get(ctx)
+		if err != nil || v.Get(KeyZendeskEmail) == "" || v.Get(KeyZendeskToken) == "" {
+			return nil
+		}
+	}
+	return secrets.WithRefetch(ctx, s.Secrets, []string{KeyZendeskEmail, KeyZendeskToken}, zendesk.ErrUnauthorized, func(v secrets.Values) error {
+		return call(zendesk.Credentials{Email: v.Get(KeyZendeskEmail), Token: v.Get(KeyZendeskToken)})
+	})
+}
+
+// identity is the Braze identifier of Zendesk user id, cached.
+func (s *Service) identity(ctx context.Context, cred zendesk.Credentials, id int64) (profile, error) {
+	if p, ok := s.identities.get(id); ok {
+		return p, nil
+	}
+	u, err := s.Zendesk.GetUser(ctx, cred, id)
+	if errors.Is(err, zendesk.ErrNotFound) {
+		return profile{}, webhook.Invalid("detail.requester_id", "the ticket's requester (Zendesk user %d) does not exist", id)
+	}
+	if err != nil {
+		return profile{}, err
+	}
+	p, ok := identityOf(&u)
+	if !ok {
+		return profile{}, webhook.Invalid("detail.requester_id", "the ticket's requester (Zendesk user %d) has no external id or email to find the Braze profile by", id)
+	}
+	s.identities.put(id, p)
+	return p, nil
+}
+
+// profile is how a Braze profile is addressed: by external id, else email.
+type profile struct{ key, value string }
+
+func identityOf(u *zendesk.User) (profile, bool) {
+	switch {
+	case u == nil:
+		return profile{}, false
+	case u.ExternalID != "":
+		return profile{"external_id", u.ExternalID}, true
+	case u.Email != "":
+		return profile{"email", u.Email}, true
+	}
+	return profile{}, false
+}
+
+func identify(ev braze.Object, p profile) { ev[p.key] = p.value }
