@@ -153,3 +153,52 @@ func TestOversizedBody(t *testing.T) {
 		t.Fatalf("status = %d, want 413", r.StatusCode)
 	}
 }
+
+// A passing Secrets Manager fault, seen from Braze through the built
+// function: 503 with Retry-After (which Braze retries), a message saying
+// which fault and never the SDK's, Zendesk untouched; then recovery
+// without a restart.
+func TestSecretsManagerFaults(t *testing.T) {
+	moto := secretstest.Start(t)
+	moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": hookToken})
+	proxy := secretstest.StartFaultProxy(t, moto)
+	zd := zendesktest.New(agent, zdToken)
+	t.Cleanup(zd.Close)
+	vars := append(proxy.Env(), "SECRET_ID="+secretID, "ZENDESK_BASE_URL="+zd.URL)
+	fn := lambdatest.Start(t, lambdatest.Build(t, "braze-to-zendesk"), vars...)
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
+
+	for _, tc := range []struct {
+		mode secretstest.Mode
+		says string
+	}{
+		{secretstest.Throttle, "throttling"},
+		{secretstest.ServerError, "failed"},
+		{secretstest.CloseConn, "could not be reached"},
+		{secretstest.Hang, "in time"},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			proxy.Set(tc.mode)
+			r := fn.Invoke(t, ev)
+			msg, _ := lambdatest.JSON(t, r)["error"].(string)
+			if r.StatusCode != 503 || r.Headers["retry-after"] == "" || !strings.Contains(msg, tc.says) {
+				t.Fatalf("%d %v %s, want 503 with Retry-After saying %q", r.StatusCode, r.Headers, r.Body, tc.says)
+			}
+			for _, leak := range []string{"RequestID", "operation error", "api error", "arn:", "ThrottlingException", "127.0.0.1"} {
+				if strings.Contains(r.Body, leak) {
+					t.Errorf("the answer carries SDK text %q: %s", leak, r.Body)
+				}
+			}
+		})
+	}
+	if len(zd.Requests()) != 0 {
+		t.Error("Zendesk was called without a secret")
+	}
+	proxy.Set(secretstest.Pass)
+	if r := fn.Invoke(t, ev); r.StatusCode != 201 {
+		t.Fatalf("after Secrets Manager recovered: %d %s", r.StatusCode, r.Body)
+	}
+	if strings.Contains(fn.Logs(), hookToken) || strings.Contains(fn.Logs(), zdToken) {
+		t.Error("the logs carry a secret")
+	}
+}
