@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
+	"github.com/brazezendesk/bridge/shared/clocktest"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
 	"github.com/brazezendesk/bridge/shared/webhook"
@@ -214,7 +215,7 @@ func TestFaultsThroughProxy(t *testing.T) {
 	})
 
 	t.Run("recovers without a new cache", func(t *testing.T) {
-		clock := newClock()
+		clock := clocktest.New()
 		c := newCache(quick, "bridge/recovers")
 		c.Now = clock.Now
 		p.Set(secretstest.Throttle)
@@ -347,7 +348,7 @@ func TestRequireThroughProxy(t *testing.T) {
 	p := secretstest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/require", map[string]string{"a": "1", "b": " "})
 	ctx := context.Background()
-	clock := newClock()
+	clock := clocktest.New()
 	c := secrets.NewCache(secrets.Manager{Client: p.Client(t, quickRetries), ID: "bridge/require"}, time.Hour)
 	c.Now = clock.Now
 
@@ -426,7 +427,7 @@ func TestRecheckThroughProxy(t *testing.T) {
 	p := secretstest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/inbound", map[string]string{"token": "v1"})
 	ctx := context.Background()
-	clock := newClock()
+	clock := clocktest.New()
 	c := secrets.NewCache(secrets.Manager{Client: p.Client(t, quickRetries), ID: "bridge/inbound"}, time.Hour)
 	c.Now = clock.Now
 

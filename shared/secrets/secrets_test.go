@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/clocktest"
+
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
 )
@@ -103,29 +105,9 @@ func (s *countingSource) set(val string, err error) {
 	s.val, s.err = val, err
 }
 
-// fakeClock is a clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestCacheTTL(t *testing.T) {
 	src := &countingSource{val: `{"a":"1"}`}
-	clock := newClock()
+	clock := clocktest.New()
 	c := secrets.NewCache(src, time.Minute)
 	c.Now = clock.Now
 	ctx := context.Background()
@@ -239,7 +221,7 @@ func TestWithRefetchUsesRequire(t *testing.T) {
 	rejected := errors.New("401")
 	ctx := context.Background()
 	src := &countingSource{val: `{"email":"a@example.com"}`}
-	clock := newClock()
+	clock := clocktest.New()
 	c := secrets.NewCache(src, time.Hour)
 	c.Now = clock.Now
 	var got []string

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -14,10 +15,17 @@ import (
 
 // Request is one recorded call.
 type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
+	Method   string
+	Path     string
+	RawQuery string // a search's terms travel here
+	Header   http.Header
+	Body     []byte
+}
+
+// Query decodes the query string; it is empty when that does not parse.
+func (r Request) Query() url.Values {
+	q, _ := url.ParseQuery(r.RawQuery)
+	return q
 }
 
 // Reply is a scripted answer, sent after Delay.
@@ -73,7 +81,7 @@ func (rec *Recorder) RequestsTo(path string) []Request {
 }
 
 func clone(r Request) Request {
-	return Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(), Body: slices.Clone(r.Body)}
+	return Request{Method: r.Method, Path: r.Path, RawQuery: r.RawQuery, Header: r.Header.Clone(), Body: slices.Clone(r.Body)}
 }
 
 // Handler records each request and answers it with the next reply
@@ -82,7 +90,7 @@ func (rec *Recorder) Handler(api func(w http.ResponseWriter, r *http.Request, bo
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
+		req := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
 		rec.mu.Lock()
 		rec.requests = append(rec.requests, clone(req))
 		var scripted *Reply

@@ -107,7 +107,7 @@ func TestIdentityNeverMoves(t *testing.T) {
 					t.Errorf("user %d changed: %+v, was %+v", ids[i], u, want)
 				}
 			}
-			if len(f.zd.CallsTo(zendesktest.UsersPath)) != 0 {
+			if len(f.zd.RequestsTo(zendesktest.UsersPath)) != 0 {
 				t.Error("create_or_update was called: it hands an email's owner over")
 			}
 		})

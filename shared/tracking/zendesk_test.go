@@ -50,7 +50,7 @@ func TestEventWebhookGoesToTheRequestersProfile(t *testing.T) {
 			t.Errorf("the title chose the profile: %v", ev)
 		}
 	}
-	if n := len(f.zd.CallsTo(zendesktest.UserPath(withExt))); n != 1 {
+	if n := len(f.zd.RequestsTo(zendesktest.UserPath(withExt))); n != 1 {
 		t.Errorf("the requester was read %d times, want once (then cached)", n)
 	}
 
@@ -91,10 +91,10 @@ func TestTriggerBodyReadsTextFromZendesk(t *testing.T) {
 		}
 	}
 	// An older body that carries its subject is sent as it is.
-	before := len(f.zd.Calls())
+	before := len(f.zd.Requests())
 	old := fmt.Sprintf(`{"ticket_id": "%d", "status": "Solved", "external_id": "user-123", "subject": "As sent"}`, id)
 	f.send(t, old, "inv-3")
-	if len(f.zd.Calls()) != before || f.bz.Events()[2]["properties"].(map[string]any)["subject"] != "As sent" {
+	if len(f.zd.Requests()) != before || f.bz.Events()[2]["properties"].(map[string]any)["subject"] != "As sent" {
 		t.Errorf("an old body was read again from Zendesk")
 	}
 	// A deleted ticket costs only the subject, unless it was to name the requester.
@@ -145,8 +145,8 @@ func TestZendeskReadsNeedTheirKeys(t *testing.T) {
 	}
 	// A trigger body only loses its subject.
 	resp, _ = f.send(t, `{"ticket_id": "1", "status": "solved", "external_id": "user-123"}`, "inv-2")
-	if resp.Status != 200 || len(f.bz.Events()) != 1 || len(f.zd.Calls()) != 0 {
-		t.Errorf("trigger body without the keys: %d %s, zendesk calls %d", resp.Status, resp.Body, len(f.zd.Calls()))
+	if resp.Status != 200 || len(f.bz.Events()) != 1 || len(f.zd.Requests()) != 0 {
+		t.Errorf("trigger body without the keys: %d %s, zendesk calls %d", resp.Status, resp.Body, len(f.zd.Requests()))
 	}
 }
 

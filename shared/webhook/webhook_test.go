@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/clocktest"
+
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
@@ -247,7 +249,7 @@ func TestMisconfigFailConcurrent(t *testing.T) {
 
 func TestMisconfigFailConcurrentMixed(t *testing.T) {
 	var buf syncBuffer
-	now := newClock()
+	now := clocktest.New()
 	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
 	unavailable := &secrets.UnavailableError{Secret: "bridge/x", Fault: secrets.FaultTimeout, Err: errors.New("context deadline exceeded")}
 	var wg sync.WaitGroup
@@ -283,29 +285,9 @@ func TestMisconfigFailConcurrentMixed(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestMisconfigUnavailable(t *testing.T) {
 	var buf syncBuffer
-	now := newClock()
+	now := clocktest.New()
 	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
 	ctx := context.Background()
 	sdk := errors.New("operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, " +
@@ -368,7 +350,7 @@ func (c causeOnly) Unwrap() error { return c.err }
 
 func TestMisconfigBoundedMemory(t *testing.T) {
 	var buf syncBuffer
-	now := newClock()
+	now := clocktest.New()
 	m := &webhook.Misconfig{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: now.Now}
 	ctx := context.Background()
 	msg := func(i int) error { return fmt.Errorf("secret bridge/x: key %q must be a string", fmt.Sprint("k", i)) }

@@ -1,4 +1,4 @@
-// Package zendesk is a small client for the two Zendesk Support API calls the
+// Package zendesk is a small client for the Zendesk Support API calls the
 // bridge makes: create or update a user, and create a ticket.
 package zendesk
 

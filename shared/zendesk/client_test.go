@@ -148,7 +148,7 @@ func TestEveryCallFailsAndRetriesAlike(t *testing.T) {
 				}
 				if tc.badCreds {
 					// The stand-in saw the wrong token; checkCalls expects the right one.
-					if n := len(zd.Calls()); n != tc.attempts {
+					if n := len(zd.Requests()); n != tc.attempts {
 						t.Errorf("%d requests, want %d", n, tc.attempts)
 					}
 					return
@@ -196,7 +196,7 @@ func TestCallsRespectTheDeadline(t *testing.T) {
 			if took := time.Since(start); took > 2*time.Second {
 				t.Errorf("returned after %s", took)
 			}
-			if n := len(zd.Calls()); n != 1 {
+			if n := len(zd.Requests()); n != 1 {
 				t.Errorf("%d requests after the deadline passed, want 1", n)
 			}
 		})

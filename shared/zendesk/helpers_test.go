@@ -54,7 +54,7 @@ type wantCall struct {
 // checkCalls asserts every request the stand-in saw, headers included.
 func checkCalls(t *testing.T, zd *zendesktest.Server, want ...wantCall) {
 	t.Helper()
-	got := zd.Calls()
+	got := zd.Requests()
 	if len(got) != len(want) {
 		t.Fatalf("%d requests, want %d: %+v", len(got), len(want), got)
 	}

@@ -89,7 +89,7 @@ func TestGetTicket(t *testing.T) {
 			s.ada = zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", ExternalID: "user-123"})
 			s.agentID = zd.AddUser(zendesktest.User{Name: "Agent", Email: agent})
 			id := tc.make(t, c, s)
-			before := len(zd.Calls())
+			before := len(zd.Requests())
 			got, err := c.GetTicket(context.Background(), cred, id)
 			if tc.is != nil {
 				var ze *zendesk.Error
@@ -101,7 +101,7 @@ func TestGetTicket(t *testing.T) {
 			} else if want := tc.want(s, id); !reflect.DeepEqual(got, want) {
 				t.Errorf("GetTicket = %+v (requester %+v)\nwant        %+v (requester %+v)", got, got.Requester, want, want.Requester)
 			}
-			calls := zd.Calls()[before:]
+			calls := zd.Requests()[before:]
 			if len(calls) != 1 || calls[0].Method != "GET" || calls[0].Path != zendesktest.TicketPath(id) || calls[0].RawQuery != "include=users" {
 				t.Errorf("requests = %+v", calls)
 			}
@@ -167,7 +167,7 @@ func TestCreateTicketUnchanged(t *testing.T) {
 	}
 	body := `{"ticket":{"requester_id":` + jsonInt(ada) + `,"comment":{"body":"hi"}}}`
 	checkCalls(t, zd, wantCall{Method: "POST", Path: zendesktest.TicketsPath, Body: body}, wantCall{Method: "POST", Path: zendesktest.TicketsPath, Body: body})
-	for _, call := range zd.Calls() {
+	for _, call := range zd.Requests() {
 		if k := call.Header.Get("Idempotency-Key"); k != "k-1" {
 			t.Errorf("Idempotency-Key = %q", k)
 		}

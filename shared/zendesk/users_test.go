@@ -134,7 +134,7 @@ func TestFindUserPicksFromAnswer(t *testing.T) {
 			case tc.wantID == 0 && got != nil, tc.wantID != 0 && (got == nil || got.ID != tc.wantID):
 				t.Errorf("found %+v, want id %d", got, tc.wantID)
 			}
-			if n := len(zd.Calls()); n != 1 {
+			if n := len(zd.Requests()); n != 1 {
 				t.Errorf("%d requests, want 1 (a 2xx is not sent again)", n)
 			}
 		})
@@ -149,7 +149,7 @@ func TestFindUserRefusesEmptyWithoutCalling(t *testing.T) {
 	if u, err := c.FindUserByExternalID(context.Background(), cred, ""); err == nil || u != nil {
 		t.Errorf("FindUserByExternalID(\"\") = %v, %v", u, err)
 	}
-	if n := len(zd.Calls()); n != 0 {
+	if n := len(zd.Requests()); n != 0 {
 		t.Errorf("%d requests for empty searches", n)
 	}
 }
@@ -277,7 +277,7 @@ func TestGetUser(t *testing.T) {
 		{"unknown", 424242, zendesk.User{}, zendesk.ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(zd.Calls())
+			before := len(zd.Requests())
 			got, err := c.GetUser(context.Background(), cred, tc.id)
 			if !errors.Is(err, tc.is) || (tc.is == nil && err != nil) || got != tc.want {
 				t.Fatalf("GetUser(%d) = %+v, %v; want %+v, %v", tc.id, got, err, tc.want, tc.is)
@@ -286,7 +286,7 @@ func TestGetUser(t *testing.T) {
 			if tc.is != nil && (!errors.As(err, &ze) || ze.Status != http.StatusNotFound || ze.Code != "RecordNotFound") {
 				t.Errorf("err = %#v, want a 404 RecordNotFound", err)
 			}
-			calls := zd.Calls()[before:]
+			calls := zd.Requests()[before:]
 			if len(calls) != 1 || calls[0].Method != "GET" || calls[0].Path != zendesktest.UserPath(tc.id) || calls[0].RawQuery != "" {
 				t.Errorf("requests = %+v", calls)
 			}
@@ -298,7 +298,7 @@ func TestGetUser(t *testing.T) {
 	if _, err := c.GetUser(context.Background(), cred, -3); err == nil {
 		t.Error("GetUser(-3): no error")
 	}
-	if n := len(zd.Calls()); n != 3 {
+	if n := len(zd.Requests()); n != 3 {
 		t.Errorf("%d requests, want 3 (none for ids that cannot exist)", n)
 	}
 }

@@ -6,11 +6,9 @@
 package zendesktest
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,19 +41,6 @@ type Request = standin.Request
 // Reply is a scripted answer, sent after Delay.
 type Reply = standin.Reply
 
-// Call is a recorded request with its query string, which Request lacks
-// (a search's terms travel there).
-type Call struct {
-	Request
-	RawQuery string
-}
-
-// Query decodes the query string; it is empty when that does not parse.
-func (c Call) Query() url.Values {
-	q, _ := url.ParseQuery(c.RawQuery)
-	return q
-}
-
 // User is a stored Zendesk user.
 type User struct {
 	ID         int64  `json:"id"`
@@ -77,9 +62,6 @@ type Server struct {
 	tickets    []*ticket
 	idem       map[string]idemEntry
 	nextID     int64
-
-	callsMu sync.Mutex
-	calls   []Call
 }
 
 type idemEntry struct {
@@ -92,7 +74,7 @@ type idemEntry struct {
 func New(email, token string) *Server {
 	s := &Server{idem: map[string]idemEntry{}, nextID: 1000}
 	s.SetCredentials(email, token)
-	s.Server = httptest.NewServer(s.record(s.Handler(s.serve)))
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -146,42 +128,6 @@ func (s *Server) addUser(u User) int64 {
 	}
 	s.users = append(s.users, &u)
 	return u.ID
-}
-
-// Calls returns every request so far with its query string, scripted ones
-// included.
-func (s *Server) Calls() []Call {
-	s.callsMu.Lock()
-	defer s.callsMu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
-		out[i] = Call{Request: Request{Method: c.Method, Path: c.Path, Header: c.Header.Clone(), Body: slices.Clone(c.Body)}, RawQuery: c.RawQuery}
-	}
-	return out
-}
-
-// CallsTo returns the calls to path.
-func (s *Server) CallsTo(path string) []Call {
-	var out []Call
-	for _, c := range s.Calls() {
-		if c.Path == path {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// record keeps each request with its query before the Recorder (which
-// serves the scripted replies) sees it.
-func (s *Server) record(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		s.callsMu.Lock()
-		s.calls = append(s.calls, Call{Request: Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}, RawQuery: r.URL.RawQuery})
-		s.callsMu.Unlock()
-		next.ServeHTTP(w, r)
-	})
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, body []byte)

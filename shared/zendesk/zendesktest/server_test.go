@@ -215,7 +215,7 @@ func TestSearch(t *testing.T) {
 		})
 	}
 	// The recorded calls carry the query as it was sent.
-	calls := s.CallsTo(zendesktest.SearchUsersPath)
+	calls := s.RequestsTo(zendesktest.SearchUsersPath)
 	if calls[0].RawQuery != "external_id=user-123" || calls[0].Query().Get("external_id") != "user-123" || calls[0].Method != "GET" {
 		t.Errorf("first call = %+v", calls[0])
 	}
@@ -490,7 +490,7 @@ func TestScriptsOnNewPaths(t *testing.T) {
 		if again := get(t, s, target); again.status != 200 {
 			t.Errorf("%s after the script: %d", path, again.status)
 		}
-		if calls := s.CallsTo(path); len(calls) != 2 || len(s.RequestsTo(path)) != 2 {
+		if calls := s.RequestsTo(path); len(calls) != 2 || len(s.RequestsTo(path)) != 2 {
 			t.Errorf("%s: %d calls recorded", path, len(calls))
 		}
 	}
