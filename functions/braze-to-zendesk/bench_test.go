@@ -10,7 +10,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/apigw"
 	"github.com/brazezendesk/bridge/shared/lambdatest"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
@@ -19,7 +19,7 @@ import (
 // API Gateway event in, the cached secret, the Zendesk user and ticket
 // calls over loopback, the response out. Each iteration files a new ticket.
 func BenchmarkWarmInvocation(b *testing.B) {
-	moto := secretstest.Start(b)
+	moto := mototest.Start(b)
 	moto.Put(b, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": hookToken})
 	zd := zendesktest.New(agent, zdToken)
 	defer zd.Close()

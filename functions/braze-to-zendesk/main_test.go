@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/brazezendesk/bridge/shared/lambdatest"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -20,12 +20,12 @@ const (
 type e2e struct {
 	fn   *lambdatest.Function
 	zd   *zendesktest.Server
-	moto *secretstest.Moto
+	moto *mototest.Moto
 }
 
 func start(t *testing.T, env ...string) *e2e {
 	t.Helper()
-	moto := secretstest.Start(t)
+	moto := mototest.Start(t)
 	moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": hookToken})
 	zd := zendesktest.New(agent, zdToken)
 	t.Cleanup(zd.Close)
@@ -159,9 +159,9 @@ func TestOversizedBody(t *testing.T) {
 // which fault and never the SDK's, Zendesk untouched; then recovery
 // without a restart.
 func TestSecretsManagerFaults(t *testing.T) {
-	moto := secretstest.Start(t)
+	moto := mototest.Start(t)
 	moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": hookToken})
-	proxy := secretstest.StartFaultProxy(t, moto)
+	proxy := mototest.StartFaultProxy(t, moto)
 	zd := zendesktest.New(agent, zdToken)
 	t.Cleanup(zd.Close)
 	vars := append(proxy.Env(), "SECRET_ID="+secretID, "ZENDESK_BASE_URL="+zd.URL)
@@ -169,13 +169,13 @@ func TestSecretsManagerFaults(t *testing.T) {
 	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
 
 	for _, tc := range []struct {
-		mode secretstest.Mode
+		mode mototest.Mode
 		says string
 	}{
-		{secretstest.Throttle, "throttling"},
-		{secretstest.ServerError, "failed"},
-		{secretstest.CloseConn, "could not be reached"},
-		{secretstest.Hang, "in time"},
+		{mototest.Throttle, "throttling"},
+		{mototest.ServerError, "failed"},
+		{mototest.CloseConn, "could not be reached"},
+		{mototest.Hang, "in time"},
 	} {
 		t.Run(tc.mode.String(), func(t *testing.T) {
 			proxy.Set(tc.mode)
@@ -194,7 +194,7 @@ func TestSecretsManagerFaults(t *testing.T) {
 	if len(zd.Requests()) != 0 {
 		t.Error("Zendesk was called without a secret")
 	}
-	proxy.Set(secretstest.Pass)
+	proxy.Set(mototest.Pass)
 	if r := fn.Invoke(t, ev); r.StatusCode != 201 {
 		t.Fatalf("after Secrets Manager recovered: %d %s", r.StatusCode, r.Body)
 	}

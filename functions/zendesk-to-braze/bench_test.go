@@ -12,7 +12,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/apigw"
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/lambdatest"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
@@ -21,7 +21,7 @@ import (
 // signed API Gateway event in, the signature check, the cached secret, one
 // /users/track call over loopback, the response out.
 func BenchmarkWarmInvocation(b *testing.B) {
-	moto := secretstest.Start(b)
+	moto := mototest.Start(b)
 	moto.Put(b, secretID, map[string]string{"braze_api_key": apiKey, "zendesk_webhook_secret": hookSecret})
 	bz := brazetest.New(apiKey)
 	defer bz.Close()

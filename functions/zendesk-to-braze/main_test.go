@@ -11,7 +11,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/apigw"
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/lambdatest"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -27,7 +27,7 @@ type e2e struct {
 	fn   *lambdatest.Function
 	bz   *brazetest.Server
 	zd   *zendesktest.Server
-	moto *secretstest.Moto
+	moto *mototest.Moto
 }
 
 func secret() map[string]string {
@@ -37,7 +37,7 @@ func secret() map[string]string {
 
 func start(t *testing.T, env ...string) *e2e {
 	t.Helper()
-	moto := secretstest.Start(t)
+	moto := mototest.Start(t)
 	moto.Put(t, secretID, secret())
 	bz := brazetest.New(apiKey)
 	t.Cleanup(bz.Close)

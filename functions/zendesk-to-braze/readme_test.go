@@ -16,7 +16,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/lambdatest"
 	"github.com/brazezendesk/bridge/shared/liquidtest"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -42,7 +42,7 @@ type readmeEnv struct {
 // Zendesk API token it reads tickets and users with.
 func startREADME(t *testing.T) *readmeEnv {
 	t.Helper()
-	moto := secretstest.Start(t)
+	moto := mototest.Start(t)
 	moto.Put(t, readmeSecretID, map[string]string{
 		"braze_api_key": readmeBrazeKey, "zendesk_webhook_secret": readmeHookSecret,
 		"zendesk_email": readmeZendeskEmail, "zendesk_api_token": readmeZendeskToken,

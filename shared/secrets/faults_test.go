@@ -18,7 +18,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/clocktest"
 	"github.com/brazezendesk/bridge/shared/secrets"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
@@ -120,8 +120,8 @@ func slowRetries(o *secretsmanager.Options) {
 }
 
 func TestFaultsThroughProxy(t *testing.T) {
-	m := secretstest.Start(t)
-	p := secretstest.StartFaultProxy(t, m)
+	m := mototest.Start(t)
+	p := mototest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/faults", map[string]string{"k": "v1"})
 	ctx := context.Background()
 	quick := p.Client(t, quickRetries)
@@ -143,8 +143,8 @@ func TestFaultsThroughProxy(t *testing.T) {
 	})
 
 	t.Run("throttled", func(t *testing.T) {
-		p.Set(secretstest.Throttle)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.Throttle)
+		defer p.Set(mototest.Pass)
 		before := p.Requests()
 		_, err := newCache(quick, "bridge/faults").Get(ctx)
 		ue := unavailable(t, err, "bridge/faults", secrets.FaultThrottled, "Secrets Manager is throttling")
@@ -160,8 +160,8 @@ func TestFaultsThroughProxy(t *testing.T) {
 	t.Run("throttled until the read runs out of time", func(t *testing.T) {
 		// The SDK waits to retry, the read's time runs out meanwhile: the
 		// fault is still the throttling, not a slow Secrets Manager.
-		p.Set(secretstest.Throttle)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.Throttle)
+		defer p.Set(mototest.Pass)
 		c := newCache(p.Client(t, slowRetries), "bridge/faults")
 		c.ReadTimeout = 300 * time.Millisecond
 		start := time.Now()
@@ -173,15 +173,15 @@ func TestFaultsThroughProxy(t *testing.T) {
 	})
 
 	t.Run("server error", func(t *testing.T) {
-		p.Set(secretstest.ServerError)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.ServerError)
+		defer p.Set(mototest.Pass)
 		_, err := newCache(quick, "bridge/faults").Get(ctx)
 		unavailable(t, err, "bridge/faults", secrets.FaultFailed, "Secrets Manager failed")
 	})
 
 	t.Run("hanging", func(t *testing.T) {
-		p.Set(secretstest.Hang)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.Hang)
+		defer p.Set(mototest.Pass)
 		c := newCache(p.Client(t), "bridge/faults")
 		c.ReadTimeout = 300 * time.Millisecond
 		// A guard for a cache that would wait forever; it must not be what ends the read.
@@ -196,8 +196,8 @@ func TestFaultsThroughProxy(t *testing.T) {
 	})
 
 	t.Run("connection closed", func(t *testing.T) {
-		p.Set(secretstest.CloseConn)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.CloseConn)
+		defer p.Set(mototest.Pass)
 		_, err := newCache(quick, "bridge/faults").Get(ctx)
 		unavailable(t, err, "bridge/faults", secrets.FaultUnreachable, "could not be reached")
 	})
@@ -218,21 +218,21 @@ func TestFaultsThroughProxy(t *testing.T) {
 		clock := clocktest.New()
 		c := newCache(quick, "bridge/recovers")
 		c.Now = clock.Now
-		p.Set(secretstest.Throttle)
+		p.Set(mototest.Throttle)
 		_, err := c.Get(ctx)
 		unavailable(t, err, "bridge/recovers", secrets.FaultThrottled, "throttling")
-		p.Set(secretstest.CloseConn)
+		p.Set(mototest.CloseConn)
 		_, err = c.Get(ctx)
 		unavailable(t, err, "bridge/recovers", secrets.FaultUnreachable, "could not be reached")
-		p.Set(secretstest.Pass)
+		p.Set(mototest.Pass)
 		m.Put(t, "bridge/recovers", map[string]string{"k": "back"})
 		if v, err := c.Get(ctx); err != nil || v.Get("k") != "back" {
 			t.Fatalf("Get once Secrets Manager is back = %q, %v", v.Get("k"), err)
 		}
 		// The TTL passes during an outage: the last good secret is served.
 		clock.Add(2 * time.Minute)
-		p.Set(secretstest.ServerError)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.ServerError)
+		defer p.Set(mototest.Pass)
 		before := p.Requests()
 		if v, err := c.Get(ctx); err != nil || v.Get("k") != "back" {
 			t.Fatalf("Get past the TTL during an outage = %q, %v; want the last good secret", v.Get("k"), err)
@@ -250,41 +250,41 @@ func TestFaultsThroughProxy(t *testing.T) {
 
 	t.Run("an ARN never reaches the message", func(t *testing.T) {
 		arn := "arn:aws:secretsmanager:us-east-1:" + accountID + ":secret:bridge/by-arn-AbCdEf"
-		p.Set(secretstest.Throttle)
-		defer p.Set(secretstest.Pass)
+		p.Set(mototest.Throttle)
+		defer p.Set(mototest.Pass)
 		_, err := newCache(quick, arn).Get(ctx)
 		unavailable(t, err, "bridge/by-arn-AbCdEf", secrets.FaultThrottled, "throttling")
-		p.Set(secretstest.Pass)
+		p.Set(mototest.Pass)
 		_, err = newCache(quick, arn).Get(ctx)
 		misconfigured(t, err, "bridge/by-arn-AbCdEf", "does not exist")
 	})
 }
 
 func TestMisconfigurationsThroughProxy(t *testing.T) {
-	m := secretstest.Start(t)
-	p := secretstest.StartFaultProxy(t, m)
+	m := mototest.Start(t)
+	p := mototest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/config", map[string]string{"k": "v"})
 	ctx := context.Background()
 	denied := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/bridge-fn/x is not authorized to perform: secretsmanager:GetSecretValue on resource: bridge/config because no identity-based policy allows the secretsmanager:GetSecretValue action", accountID)
 
 	for _, tc := range []struct {
 		name string
-		mode secretstest.Mode
+		mode mototest.Mode
 		says []string
 	}{
-		{"not found", secretstest.Pass, []string{"does not exist", "SECRET_ID"}},
-		{"access denied", secretstest.Answer(400, "AccessDeniedException", denied),
+		{"not found", mototest.Pass, []string{"does not exist", "SECRET_ID"}},
+		{"access denied", mototest.Answer(400, "AccessDeniedException", denied),
 			[]string{"role may not read", "secretsmanager:GetSecretValue"}},
-		{"no kms access", secretstest.Answer(400, "AccessDeniedException", "Access to KMS is not allowed"),
+		{"no kms access", mototest.Answer(400, "AccessDeniedException", "Access to KMS is not allowed"),
 			[]string{"cannot be decrypted", "kms:Decrypt"}},
-		{"decryption failure", secretstest.Answer(400, "DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key."),
+		{"decryption failure", mototest.Answer(400, "DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key."),
 			[]string{"cannot be decrypted", "kms:Decrypt"}},
-		{"scheduled for deletion", secretstest.Answer(400, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion."),
+		{"scheduled for deletion", mototest.Answer(400, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion."),
 			[]string{"cannot be read", "deletion"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Set(tc.mode)
-			defer p.Set(secretstest.Pass)
+			defer p.Set(mototest.Pass)
 			id := "bridge/config"
 			if tc.name == "not found" {
 				id = "bridge/absent"
@@ -314,8 +314,8 @@ func TestMisconfigurationsThroughProxy(t *testing.T) {
 }
 
 func TestFromEnvThroughProxy(t *testing.T) {
-	m := secretstest.Start(t)
-	p := secretstest.StartFaultProxy(t, m)
+	m := mototest.Start(t)
+	p := mototest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/env", map[string]string{"k": "from-env"})
 	for _, kv := range p.Env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -337,15 +337,15 @@ func TestFromEnvThroughProxy(t *testing.T) {
 	if p.Requests() != before+1 {
 		t.Fatalf("a source from p.Env() made %d requests through the proxy, want 1", p.Requests()-before)
 	}
-	p.Set(secretstest.Hang)
-	defer p.Set(secretstest.Pass)
+	p.Set(mototest.Hang)
+	defer p.Set(mototest.Pass)
 	_, err = c.Refresh(ctx)
 	unavailable(t, err, "bridge/env", secrets.FaultTimeout, "in time")
 }
 
 func TestRequireThroughProxy(t *testing.T) {
-	m := secretstest.Start(t)
-	p := secretstest.StartFaultProxy(t, m)
+	m := mototest.Start(t)
+	p := mototest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/require", map[string]string{"a": "1", "b": " "})
 	ctx := context.Background()
 	clock := clocktest.New()
@@ -413,8 +413,8 @@ func TestRequireThroughProxy(t *testing.T) {
 
 	// A read that fails says why, typed.
 	clock.Add(secrets.MinRefetch)
-	p.Set(secretstest.Throttle)
-	defer p.Set(secretstest.Pass)
+	p.Set(mototest.Throttle)
+	defer p.Set(mototest.Pass)
 	_, err = c.Require(ctx, "d")
 	unavailable(t, err, "bridge/require", secrets.FaultThrottled, "throttling")
 	fresh := secrets.NewCache(secrets.Manager{Client: p.Client(t, quickRetries), ID: "bridge/require"}, time.Hour)
@@ -423,8 +423,8 @@ func TestRequireThroughProxy(t *testing.T) {
 }
 
 func TestRecheckThroughProxy(t *testing.T) {
-	m := secretstest.Start(t)
-	p := secretstest.StartFaultProxy(t, m)
+	m := mototest.Start(t)
+	p := mototest.StartFaultProxy(t, m)
 	m.Put(t, "bridge/inbound", map[string]string{"token": "v1"})
 	ctx := context.Background()
 	clock := clocktest.New()
@@ -501,7 +501,7 @@ func TestRecheckThroughProxy(t *testing.T) {
 
 	// A failed read is reported, typed; the cached secret stays.
 	clock.Add(secrets.MinRefetch)
-	p.Set(secretstest.Throttle)
+	p.Set(mototest.Throttle)
 	_, refetched, err := c.Recheck(ctx)
 	if !refetched {
 		t.Error("Recheck during throttling did not report that it read the secret")
@@ -512,7 +512,7 @@ func TestRecheckThroughProxy(t *testing.T) {
 	if v, err := c.Get(ctx); err != nil || v.Get("token") != "v3" {
 		t.Fatalf("Get after a failed Recheck = %q, %v; want the cached v3", v.Get("token"), err)
 	}
-	p.Set(secretstest.Pass)
+	p.Set(mototest.Pass)
 	clock.Add(secrets.MinRefetch)
 	recheck("v3", true, 1)
 }

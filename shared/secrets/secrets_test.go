@@ -13,11 +13,11 @@ import (
 	"github.com/brazezendesk/bridge/shared/clocktest"
 
 	"github.com/brazezendesk/bridge/shared/secrets"
-	"github.com/brazezendesk/bridge/shared/secrets/secretstest"
+	"github.com/brazezendesk/bridge/shared/mototest"
 )
 
 func TestManagerAgainstMoto(t *testing.T) {
-	m := secretstest.Start(t)
+	m := mototest.Start(t)
 	m.Put(t, "bridge/test", map[string]string{"zendesk_email": "agent@example.com", "zendesk_api_token": " tok1 "})
 	m.PutString(t, "bridge/not-json", "hunter2-not-json")
 	m.PutString(t, "bridge/not-strings", `{"zendesk_email": 42}`)

@@ -1,10 +1,10 @@
-// Package secretstest runs a real Secrets Manager API for tests: moto_server
-// on a free loopback port, driven through aws-sdk-go-v2.
-package secretstest
+// Package mototest runs real AWS APIs for tests: moto_server on a free
+// loopback port, driven through aws-sdk-go-v2, and a fault proxy in front
+// of it. Each service has its helpers in a file of its own.
+package mototest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,19 +21,38 @@ import (
 // Moto is a running moto_server.
 type Moto struct {
 	Endpoint string
-	Client   *secretsmanager.Client
+	Client   *secretsmanager.Client // Secrets Manager's
 }
+
+// endpointVars are the SDK's standard variables naming each service's
+// endpoint; moto serves them all on one port.
+var endpointVars = []string{"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS"}
 
 // Env is the environment a process needs to reach this moto with the
 // SDK's standard configuration.
-func (m *Moto) Env() []string {
-	return []string{
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + m.Endpoint,
+func (m *Moto) Env() []string { return env(m.Endpoint) }
+
+func env(endpoint string) []string {
+	out := []string{
 		"AWS_REGION=us-east-1",
 		"AWS_ACCESS_KEY_ID=testing",
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
+	for _, v := range endpointVars {
+		out = append(out, v+"="+endpoint)
+	}
+	return out
+}
+
+// Config is the SDK configuration this test process reaches moto with.
+func (m *Moto) Config(t testing.TB) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // Start runs moto_server for the length of the test. Without moto the test
@@ -74,33 +93,6 @@ func Start(t testing.TB) *Moto {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Client = secretsmanager.NewFromConfig(cfg)
+	m.Client = secretsmanager.NewFromConfig(m.Config(t))
 	return m
-}
-
-// Put creates or overwrites the secret name with the JSON of v.
-func (m *Moto) Put(t testing.TB, name string, v any) {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.PutString(t, name, string(b))
-}
-
-// PutString creates or overwrites the secret name with s as it is.
-func (m *Moto) PutString(t testing.TB, name, s string) {
-	t.Helper()
-	ctx := context.Background()
-	_, err := m.Client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(s)})
-	if err == nil {
-		return
-	}
-	if _, err := m.Client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(s)}); err != nil {
-		t.Fatalf("creating secret %s: %v", name, err)
-	}
 }

@@ -1,4 +1,4 @@
-package secretstest
+package mototest
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,11 +51,12 @@ func Answer(status int, errType, message string) Mode {
 }
 
 // FaultProxy sits in front of a moto_server on its own loopback port and
-// passes requests through, or fails them the way Secrets Manager and
-// networks fail, switched at run time. It counts the requests it receives.
+// passes requests through, or fails them the way AWS services and networks
+// fail, switched at run time. It counts the requests it receives. Start
+// one per service whose faults a test injects, and point only that
+// service's endpoint variable at it.
 type FaultProxy struct {
 	Endpoint string // http://127.0.0.1:port
-	moto     *Moto
 
 	mode     atomic.Pointer[Mode]
 	requests atomic.Int64
@@ -75,7 +75,7 @@ func StartFaultProxy(t testing.TB, m *Moto) *FaultProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &FaultProxy{Endpoint: "http://" + l.Addr().String(), moto: m, done: make(chan struct{})}
+	p := &FaultProxy{Endpoint: "http://" + l.Addr().String(), done: make(chan struct{})}
 	p.Set(Pass)
 	pass := httputil.NewSingleHostReverseProxy(target)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +104,7 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request, pass http.Han
 	case m.close:
 		hj, ok := w.(http.Hijacker)
 		if !ok {
-			panic("secretstest: the response writer cannot be hijacked")
+			panic("mototest: the response writer cannot be hijacked")
 		}
 		conn, _, err := hj.Hijack()
 		if err == nil {
@@ -132,19 +132,9 @@ func (p *FaultProxy) Set(m Mode) {
 // with them.
 func (p *FaultProxy) Requests() int { return int(p.requests.Load()) }
 
-// Env is the environment a process needs to reach Secrets Manager through
-// this proxy with the SDK's standard configuration: Moto's, with the
-// endpoint of the proxy.
-func (p *FaultProxy) Env() []string {
-	var env []string
-	for _, kv := range p.moto.Env() {
-		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL_SECRETS_MANAGER=") {
-			kv = "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + p.Endpoint
-		}
-		env = append(env, kv)
-	}
-	return env
-}
+// Env is the environment a process needs to reach every service through
+// this proxy with the SDK's standard configuration.
+func (p *FaultProxy) Env() []string { return env(p.Endpoint) }
 
 // Client is an SDK client, with the SDK's default configuration (its
 // retries included), that reaches Secrets Manager through the proxy.
