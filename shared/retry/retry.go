@@ -65,7 +65,9 @@ func (p Policy) Do(ctx context.Context, fn func(ctx context.Context) error) erro
 			return err
 		}
 		again, after := r.Retryable()
-		if !again {
+		// The caller's own context, not the error, says whether time is
+		// up: an attempt's timeout wraps DeadlineExceeded too.
+		if !again || ctx.Err() != nil {
 			return err
 		}
 		wait := after

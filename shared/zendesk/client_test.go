@@ -190,12 +190,11 @@ func TestCallsRespectTheDeadline(t *testing.T) {
 			if !errors.As(err, &ze) || !ze.Timeout() {
 				t.Fatalf("err = %v, want a timeout", err)
 			}
-			if again, _ := ze.Retryable(); again {
-				t.Error("the caller's own deadline counts as retryable")
-			}
 			if took := time.Since(start); took > 2*time.Second {
 				t.Errorf("returned after %s", took)
 			}
+			// Whether to try again is the caller's context's to say, not
+			// the error's: once it is done, no second attempt goes out.
 			if n := len(zd.Requests()); n != 1 {
 				t.Errorf("%d requests after the deadline passed, want 1", n)
 			}
@@ -227,5 +226,24 @@ func TestTransportErrorLeavesOutTheQuery(t *testing.T) {
 	}
 	if again, _ := ze.Retryable(); !again {
 		t.Error("a refused connection is not retryable")
+	}
+}
+
+// An attempt that outlasts the HTTP client's own timeout is tried again
+// while the caller's context has time: the timeout wraps
+// DeadlineExceeded, but it is the attempt's, not the caller's.
+func TestTimedOutAttemptIsRetried(t *testing.T) {
+	c, zd := newClient(t)
+	c.HTTP.Timeout = 100 * time.Millisecond
+	zd.AddUser(zendesktest.User{ID: 1001, Name: "Ada", ExternalID: "user-123"})
+	zd.Script(zendesktest.UserPath(1001), zendesktest.Reply{Status: 200, Body: `{}`, Delay: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u, err := c.GetUser(ctx, cred, 1001)
+	if err != nil || u.ExternalID != "user-123" {
+		t.Fatalf("GetUser = %+v, %v; want the user after a second attempt", u, err)
+	}
+	if n := len(zd.RequestsTo(zendesktest.UserPath(1001))); n != 2 {
+		t.Errorf("attempts = %d, want 2", n)
 	}
 }
