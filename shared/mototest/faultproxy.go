@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,6 +115,9 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request, pass http.Han
 	case m.status != 0:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-Requestid", requestID())
+		// DynamoDB's answers carry the CRC32 of their body, and its SDK
+		// client checks it (warning on every answer without one).
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(m.body))), 10))
 		w.WriteHeader(m.status)
 		w.Write([]byte(m.body))
 	default:

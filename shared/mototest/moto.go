@@ -4,11 +4,13 @@
 package mototest
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"net"
-	"net/http"
+	"io"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,29 +66,9 @@ func Start(t testing.TB) *Moto {
 	if err != nil {
 		t.Fatal("moto_server is not installed: install it with `pip install 'moto[server]'` (or `make tools`) and run the tests again")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, err := launch(t, bin)
 	if err != nil {
 		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting moto_server: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start on %s: %v", endpoint, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	m := &Moto{Endpoint: endpoint}
 	for _, kv := range m.Env() {
@@ -96,3 +78,37 @@ func Start(t testing.TB) *Moto {
 	m.Client = secretsmanager.NewFromConfig(m.Config(t))
 	return m
 }
+
+// launch starts moto_server on a port the system picks (so that no two
+// tests' motos can race for one) and reads the port from what it prints.
+func launch(t testing.TB, bin string) (string, error) {
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
+	out, err := cmd.StderrPipe()
+	if err != nil {
+		return "", err
+	}
+	cmd.Stdout = cmd.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("starting moto_server: %w", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := runningOn.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, out) // keep moto from blocking on a full pipe
+	}()
+	select {
+	case endpoint := <-found:
+		return endpoint, nil
+	case <-time.After(30 * time.Second):
+		return "", errors.New("moto_server did not say where it runs within 30 s")
+	}
+}
+
+var runningOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/clocktest"
 
-	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/mototest"
+	"github.com/brazezendesk/bridge/shared/secrets"
 )
 
 func TestManagerAgainstMoto(t *testing.T) {
