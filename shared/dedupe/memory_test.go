@@ -1,51 +1,44 @@
-package dedupe
+package dedupe_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/brazezendesk/bridge/shared/clocktest"
+	"github.com/brazezendesk/bridge/shared/dedupe"
 )
 
-func TestMemory(t *testing.T) {
-	ctx := context.Background()
-	clock := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	m := NewMemory()
-	m.now = func() time.Time { return clock }
-	m.Cap = 3
+func TestMemoryContract(t *testing.T) {
+	runContract(t, func(_ *testing.T, now func() time.Time) store {
+		m := dedupe.NewMemory()
+		m.Now = now
+		return m
+	})
+}
 
-	if n, _ := m.Done(ctx, "a"); n != 0 {
-		t.Fatalf("unknown id done = %d", n)
-	}
-	m.Mark(ctx, "a", 1)
-	m.Mark(ctx, "a", 2)
-	if n, _ := m.Done(ctx, "a"); n != 2 {
-		t.Fatalf("done = %d, want 2", n)
-	}
+// A full store drops expired records first, then the one expiring first,
+// and never the record it is writing.
+func TestMemoryCap(t *testing.T) {
+	clock := clocktest.New()
+	m := dedupe.NewMemory()
+	m.Now, m.Cap = clock.Now, 3
+	s := subject{store: m, clock: clock}
 
-	clock = clock.Add(time.Second)
-	m.Mark(ctx, "b", 1)
-	clock = clock.Add(time.Second)
-	m.Mark(ctx, "c", 1)
-	clock = clock.Add(time.Second)
-	m.Mark(ctx, "d", 1) // full: the oldest, a, goes
-	if n, _ := m.Done(ctx, "a"); n != 0 {
-		t.Errorf("a survived eviction")
+	for _, id := range []string{"a", "b", "c"} {
+		c := s.want(t, s.req(id), dedupe.Claimed, 0)
+		ok(t, "Complete", m.Complete(ctx, id, c.Token))
+		clock.Add(time.Second)
 	}
-	for _, id := range []string{"b", "c", "d"} {
-		if n, _ := m.Done(ctx, id); n != 1 {
-			t.Errorf("%s done = %d, want 1", id, n)
-		}
-	}
+	s.want(t, s.req("d"), dedupe.Claimed, 0) // full: a, expiring first, goes
+	s.want(t, s.req("a"), dedupe.Claimed, 0) // and now b
+	s.want(t, s.req("c"), dedupe.Duplicate, 0)
 
-	clock = clock.Add(Retention + time.Second)
-	if n, _ := m.Done(ctx, "d"); n != 0 {
-		t.Errorf("d outlived the retention")
+	clock.Add(dedupe.QueuedRetention)
+	for i := range 3 { // expired records make room
+		s.want(t, s.req(fmt.Sprint("n", i)), dedupe.Claimed, 0)
 	}
-	for i := range 3 { // expired records make room without dropping live ones
-		m.Mark(ctx, fmt.Sprint("n", i), 1)
-	}
-	if len(m.done) > 3 {
-		t.Errorf("held %d records, cap 3", len(m.done))
+	for i := range 3 {
+		s.want(t, s.req(fmt.Sprint("n", i)), dedupe.Busy, 0)
 	}
 }
