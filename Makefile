@@ -21,9 +21,10 @@ FUZZ_TARGETS := \
 	./shared/bearer:FuzzMatches \
 	./shared/zendesk:FuzzVerifyZendesk \
 	./shared/tickets:FuzzParse \
-	./shared/tracking:FuzzParse
+	./shared/tracking:FuzzParse \
+	./shared/lambdaio:FuzzEvent
 
-.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign
+.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive
 
 all: build
 
@@ -110,6 +111,16 @@ bench: build
 deploy:
 	sam build
 	sam deploy
+
+## redrive: move a function's dead letters back to its retry queue, once its cause is fixed (FN=BrazeToZendesk|ZendeskToBraze)
+STACK ?= braze-zendesk-bridge
+redrive:
+	@fn="$(patsubst %Function,%,$(FN))"; case "$$fn" in BrazeToZendesk|ZendeskToBraze) ;; \
+		*) echo "usage: make redrive FN=BrazeToZendesk|ZendeskToBraze [STACK=$(STACK)]" >&2; exit 2;; esac; \
+	arn=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" \
+		--query "Stacks[0].Outputs[?OutputKey=='$${fn}DeadLetterQueueArn'].OutputValue" --output text); \
+	test -n "$$arn" -a "$$arn" != None || { echo "stack $(STACK) has no output $${fn}DeadLetterQueueArn" >&2; exit 1; }; \
+	aws sqs start-message-move-task --source-arn "$$arn"
 
 clean:
 	rm -rf build bin
