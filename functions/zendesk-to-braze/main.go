@@ -1,30 +1,46 @@
 // Command zendesk-to-braze is the Lambda function behind POST /zendesk/events:
-// a signed Zendesk webhook logs events on Braze user profiles.
+// a signed Zendesk webhook logs events on Braze user profiles. It also
+// consumes its retry queue.
 package main
 
 import (
 	"context"
 	"os"
 
-	"github.com/brazezendesk/bridge/shared/apigw"
+	"github.com/brazezendesk/bridge/shared/durability"
+	"github.com/brazezendesk/bridge/shared/lambdaio"
+	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tracking"
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
-func main() { apigw.Main(handler) }
+func main() { lambdaio.Main(build) }
 
-// handler wires the route from the environment; what is missing becomes a
-// 500 naming it rather than a crash, so the function keeps answering.
-func handler(ctx context.Context, mis *webhook.Misconfig) webhook.Handler {
+// build wires the function from the environment; what is missing becomes
+// a 500 naming it rather than a crash, so the function keeps answering.
+func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 	src, err := secrets.FromEnv(ctx)
 	if err != nil {
-		return mis.Unconfigured(err)
+		return lambdaio.Function{API: mis.Unconfigured(err)}
 	}
-	return tracking.NewHandler(tracking.Config{
+	parts, err := durability.FromEnv(ctx)
+	if err != nil {
+		return lambdaio.Function{API: mis.Unconfigured(err)}
+	}
+	cfg := tracking.Config{
 		BrazeRESTEndpoint: os.Getenv("BRAZE_REST_ENDPOINT"),
 		ZendeskSubdomain:  os.Getenv("ZENDESK_SUBDOMAIN"),
 		ZendeskBaseURL:    os.Getenv("ZENDESK_BASE_URL"),
+		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
 		Secrets:           src,
-	}, mis)
+		Dedupe:            parts.Store,
+	}
+	f := lambdaio.Function{}
+	if parts.Queue != nil {
+		cfg.Queue, f.Visibility = parts.Queue, parts.Queue
+	}
+	f.API = tracking.NewHandler(cfg, mis)
+	f.Consumer, _ = f.API.(queue.Consumer)
+	return f
 }

@@ -34,6 +34,10 @@ type Reply struct {
 	Header map[string]string
 	Body   string
 	Delay  time.Duration
+	// Lost serves the request as the API would (Status, Header and Body
+	// are ignored), then closes the connection instead of answering: the
+	// work is done, but the caller never hears of it.
+	Lost bool
 }
 
 // Recorder records requests and serves scripted replies before the API's
@@ -100,9 +104,17 @@ func (rec *Recorder) Handler(api func(w http.ResponseWriter, r *http.Request, bo
 		rec.mu.Unlock()
 
 		sw := &statusWriter{ResponseWriter: w}
-		if scripted != nil {
+		switch {
+		case scripted != nil && scripted.Lost:
+			api(&statusWriter{ResponseWriter: discard{header: http.Header{}}}, r, body)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+				}
+			}
+		case scripted != nil:
 			serveScripted(sw, r, scripted)
-		} else {
+		default:
 			api(sw, r, body)
 		}
 		if rec.Observe != nil {
@@ -148,3 +160,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// discard is a ResponseWriter that keeps nothing, for a Lost answer.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header       { return d.header }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}

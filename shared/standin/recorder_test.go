@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -86,4 +87,29 @@ func TestDelayedReplyEndsWithCaller(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the handler kept waiting after the caller gave up")
 	}
+}
+
+// A Lost reply does the work and answers nothing: the caller sees a
+// failed call, as when an answer is lost in flight.
+func TestLostAnswer(t *testing.T) {
+	var rec Recorder
+	var served atomic.Int32
+	srv := httptest.NewServer(rec.Handler(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		served.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	rec.Script("/x", Reply{Lost: true})
+	if resp, err := http.Post(srv.URL+"/x", "application/json", strings.NewReader(`{}`)); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a lost answer arrived: %d", resp.StatusCode)
+	}
+	if served.Load() != 1 {
+		t.Fatalf("the API served %d requests, want 1", served.Load())
+	}
+	resp, err := http.Post(srv.URL+"/x", "application/json", strings.NewReader(`{}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the next request: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }

@@ -32,6 +32,12 @@ type Answer struct {
 	URL      string `json:"url"`
 }
 
+// Queued is the 202 body: the ticket is on the retry queue.
+type Queued struct {
+	Message string `json:"message"`
+	Queued  bool   `json:"queued"`
+}
+
 // ServeWebhook authenticates Braze, parses the ticket and files it.
 func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
 	ctx, cancel := context.WithTimeout(ctx, Budget)
@@ -47,6 +53,14 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body, r.Identity())
 	created, err := h.Service.Create(ctx, r, key)
 	if err != nil {
+		if again, _ := retryable(err); again && h.Service.Queue != nil {
+			qerr := h.Service.enqueue(ctx, r, key)
+			if qerr == nil {
+				h.Log.WarnContext(ctx, "ticket queued for a retry", "error", err.Error())
+				return webhook.JSON(http.StatusAccepted, Queued{Message: "queued: the ticket will be filed once Zendesk answers", Queued: true})
+			}
+			h.Log.ErrorContext(ctx, "the retry queue could not be written", "error", qerr.Error())
+		}
 		var ce *secrets.ConfigError
 		var ue *secrets.UnavailableError
 		if errors.As(err, &ce) || errors.As(err, &ue) {

@@ -16,11 +16,11 @@ import (
 // Request is a parsed, normalised ticket request.
 type Request struct {
 	// Ticket holds every ticket field to send, minus the requester fields.
-	Ticket map[string]any
+	Ticket map[string]any `json:"ticket"`
 	// ExternalID is the Braze external id from requester_id, or "".
-	ExternalID string
+	ExternalID string `json:"external_id,omitempty"`
 	// Requester is what the body says of the person: name, email, phone.
-	Requester zendesk.User
+	Requester zendesk.User `json:"requester"`
 }
 
 // idFields are ticket fields Zendesk wants as integers; Liquid renders

@@ -2,7 +2,10 @@ package tickets
 
 import (
 	"context"
+	"time"
 
+	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
@@ -27,6 +30,7 @@ type Zendesk interface {
 	CreateUser(ctx context.Context, cred zendesk.Credentials, u zendesk.User) (zendesk.User, error)
 	SetExternalID(ctx context.Context, cred zendesk.Credentials, id int64, externalID string) error
 	CreateTicket(ctx context.Context, cred zendesk.Credentials, ticket map[string]any, key string) (zendesk.Ticket, error)
+	FindTicketByExternalID(ctx context.Context, cred zendesk.Credentials, externalID string) (int64, error)
 	AgentURL(id int64) string
 }
 
@@ -41,6 +45,9 @@ type Created struct {
 type Service struct {
 	Zendesk Zendesk
 	Secrets secrets.Fetcher
+	Queue   queue.Sender   // the retry queue; nil: none
+	Filed   dedupe.Tickets // tickets filed from the queue, by key; nil: none
+	Now     func() time.Time
 }
 
 // Create files r's ticket under key, under the Zendesk user requester
@@ -50,9 +57,14 @@ type Service struct {
 func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, error) {
 	var t zendesk.Ticket
 	err := s.withCredentials(ctx, func(cred zendesk.Credentials) error {
-		ticket := make(map[string]any, len(r.Ticket)+1)
+		ticket := make(map[string]any, len(r.Ticket)+2)
 		for k, v := range r.Ticket {
 			ticket[k] = v
+		}
+		// The key on the ticket itself finds it again after Zendesk
+		// forgets the Idempotency-Key (2 hours), for a queued retry.
+		if _, set := ticket["external_id"]; !set {
+			ticket["external_id"] = key
 		}
 		id, conflict, err := s.requester(ctx, cred, r)
 		if err != nil {
@@ -101,4 +113,11 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
@@ -14,6 +16,8 @@ type Config struct {
 	ZendeskSubdomain string         // acme for https://acme.zendesk.com
 	ZendeskBaseURL   string         // optional; wins over the subdomain
 	Secrets          secrets.Source // the function's secret
+	Queue            queue.Sender   // the retry queue; nil: none
+	Filed            dedupe.Tickets // tickets filed from the queue; nil: none
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -27,6 +31,8 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		// One attempt may not take the whole budget, so a retry can follow.
 		Zendesk: zendesk.New(base, &http.Client{Timeout: 12 * time.Second}),
 		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
+		Queue:   cfg.Queue,
+		Filed:   cfg.Filed,
 	}
 	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis}
 }

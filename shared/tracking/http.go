@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math"
@@ -36,19 +38,35 @@ type Handler struct {
 	Now       func() time.Time // nil means time.Now
 }
 
-// Answer is the 200 body.
+// Answer is the 200 (or 202) body.
 type Answer struct {
 	Message string `json:"message"`
 	braze.Result
 	Duplicate bool `json:"duplicate,omitempty"`
+	Queued    bool `json:"queued,omitempty"`
 }
 
+// MaxInvocationID bounds X-Zendesk-Webhook-Invocation-Id, which is not
+// signed: Zendesk's own are far shorter, and an unbounded one would be
+// stored and logged whole.
+const MaxInvocationID = 128
+
+// InvocationProperty is the event property that carries the Zendesk
+// invocation id, so that analytics can tell the rare event Braze stored
+// twice (its answer lost in flight, /users/track has no idempotency).
+const InvocationProperty = "zendesk_invocation_id"
+
 // ServeWebhook verifies Zendesk's signature, reads the body, completes it
-// from the Zendesk API when it must, and delivers it.
+// from the Zendesk API when it must, and delivers it once.
 func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
 	ctx, cancel := context.WithTimeout(ctx, Budget)
 	defer cancel()
 
+	invocation := strings.TrimSpace(req.Header[zendesk.InvocationIDHeader])
+	if len(invocation) > MaxInvocationID {
+		return webhook.BadRequest(webhook.Invalid(zendesk.InvocationIDHeader,
+			"X-Zendesk-Webhook-Invocation-Id is longer than %d bytes: it is not one Zendesk sent", MaxInvocationID))
+	}
 	signedAt, fail := h.verify(ctx, req)
 	if fail != nil {
 		return *fail
@@ -61,21 +79,32 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 		h.Log.InfoContext(ctx, "nothing to deliver", "reason", msg.Ignored)
 		return webhook.JSON(http.StatusOK, Answer{Message: "ignored: " + msg.Ignored})
 	}
-	invocation := strings.TrimSpace(req.Header[zendesk.InvocationIDHeader])
-	if err := h.Service.Complete(ctx, &msg); err != nil {
-		return h.fail(ctx, invocation, "zendesk read failed", err)
+	sig := signatureKey(req.Header[zendesk.SignatureHeader])
+	if invocation == "" {
+		invocation = "signature:" + sig // a retry without the header is a replay
 	}
-	d, err := h.Service.Deliver(ctx, invocation, msg.Track)
-	if err != nil {
-		return h.fail(ctx, invocation, "braze call failed", err)
-	}
-	if d.Duplicate {
+	msg.Stamp(invocation)
+	d, err := h.Service.Deliver(ctx, Inbound{Invocation: invocation, Signature: sig, SignedAt: signedAt, Message: msg}, h.Log)
+	switch {
+	case err != nil:
+		return h.fail(ctx, invocation, "delivery failed", err)
+	case d.Duplicate:
 		h.Log.InfoContext(ctx, "duplicate invocation skipped", "invocation_id", invocation)
 		return webhook.JSON(http.StatusOK, Answer{Message: "already delivered", Duplicate: true})
+	case d.Queued:
+		h.Log.InfoContext(ctx, "delivery queued", "invocation_id", invocation)
+		return webhook.JSON(http.StatusAccepted, Answer{Message: "queued for delivery", Queued: true})
 	}
 	h.Log.InfoContext(ctx, "delivered to braze", "invocation_id", invocation,
 		"events", d.EventsProcessed, "attributes", d.AttributesProcessed, "purchases", d.PurchasesProcessed, "minor_errors", len(d.Errors))
 	return webhook.JSON(http.StatusOK, Answer{Message: "success", Result: d.Result})
+}
+
+// signatureKey is a digest of the signature header: unique per timestamp
+// and body, and not itself a credential to store.
+func signatureKey(sig string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(sig)))
+	return hex.EncodeToString(sum[:16])
 }
 
 // verify checks the signature with the secret's signing secret. A
@@ -112,9 +141,19 @@ func (h *Handler) fail(ctx context.Context, invocation, what string, err error) 
 	var ce *secrets.ConfigError
 	var ue *secrets.UnavailableError
 	var ze *zendesk.Error
+	var se *StoreError
+	var qe *QueueError
 	switch {
 	case errors.As(err, &inv):
 		return webhook.BadRequest(inv)
+	case errors.Is(err, ErrBusy):
+		return webhook.Fail(webhook.Errorf(http.StatusConflict, ErrBusy.Error()))
+	case errors.As(err, &se):
+		h.Log.ErrorContext(ctx, "the dedupe table could not be reached", "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(unavailable("the delivery could not be checked against earlier ones just now; retry later", 0))
+	case errors.As(err, &qe):
+		h.Log.ErrorContext(ctx, what, "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(unavailable("the delivery could not be queued just now; retry later", 0))
 	case errors.As(err, &ce), errors.As(err, &ue):
 		return h.Misconfig.Fail(ctx, err)
 	case errors.As(err, &ze):

@@ -71,13 +71,22 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{bz: bz, zd: zd, src: src, logs: logs, clock: now}
 	cache := secrets.NewCache(src, time.Hour)
 	cache.Now = func() time.Time { return f.clock }
+	store := dedupe.NewMemory()
+	store.Now = func() time.Time { return f.clock }
 	f.h = &tracking.Handler{
-		Service:   &tracking.Service{Braze: client, Secrets: cache, Dedupe: dedupe.NewMemory(), Zendesk: zclient},
+		Service: &tracking.Service{Braze: client, Secrets: cache, Dedupe: store, Zendesk: zclient,
+			Now: func() time.Time { return f.clock }},
 		Log:       log,
 		Misconfig: &webhook.Misconfig{Log: log},
 		Now:       func() time.Time { return now },
 	}
 	return f
+}
+
+// other is body about another ticket: the same body signed at the same
+// second is one signature, which a second invocation id may not reuse.
+func other(body string, n int) string {
+	return strings.Replace(body, `"ticket_id": "4211"`, fmt.Sprintf(`"ticket_id": "%d"`, 4211+n), 1)
 }
 
 // send signs body as Zendesk does, at now, with the given invocation id.
@@ -137,7 +146,7 @@ func TestRetriedInvocationReachesBrazeOnce(t *testing.T) {
 	if n := len(f.bz.RequestsTo(brazetest.TrackPath)); n != 1 {
 		t.Fatalf("braze calls = %d, want 1", n)
 	}
-	f.send(t, flat, "inv-8") // another invocation is delivered
+	f.send(t, other(flat, 1), "inv-8") // another invocation is delivered
 	if n := len(f.bz.Events()); n != 2 {
 		t.Fatalf("events = %d, want 2", n)
 	}
@@ -271,12 +280,12 @@ func TestRotatedAPIKey(t *testing.T) {
 	f.send(t, flat, "inv-a")
 	f.bz.SetAPIKey("braze-key-2")
 	f.src.vals[tracking.KeyAPIKey] = "braze-key-2"
-	if resp, _ := f.send(t, flat, "inv-b"); resp.Status != 200 {
+	if resp, _ := f.send(t, other(flat, 1), "inv-b"); resp.Status != 200 {
 		t.Fatalf("after rotation: %d %s", resp.Status, resp.Body)
 	}
 	f.bz.SetAPIKey("braze-key-3")
 	before := len(f.bz.Requests())
-	resp, out := f.send(t, flat, "inv-c")
+	resp, out := f.send(t, other(flat, 2), "inv-c")
 	if resp.Status != 502 || !strings.Contains(out["error"].(string), "braze_api_key") {
 		t.Fatalf("%d %v", resp.Status, out)
 	}

@@ -26,6 +26,15 @@ var ErrNoZendesk = errors.New("ZENDESK_SUBDOMAIN is not set: it is needed to rea
 // body named no one, of a trigger body. A subject is optional: without
 // the API keys, or when the ticket is gone, the event goes without it.
 func (s *Service) Complete(ctx context.Context, m *Message) error {
+	err := s.read(ctx, m)
+	if err == nil {
+		// Complete: a queued copy of m is not read again.
+		m.RequesterID, m.TicketID, m.NeedsIdentity = 0, 0, false
+	}
+	return err
+}
+
+func (s *Service) read(ctx context.Context, m *Message) error {
 	switch {
 	case m.RequesterID != 0:
 		return s.withZendesk(ctx, true, func(cred zendesk.Credentials) error {

@@ -34,15 +34,15 @@ var (
 type Message struct {
 	braze.Track
 	// Ignored says why nothing is sent (an event that is not a ticket's).
-	Ignored string
+	Ignored string `json:"ignored,omitempty"`
 	// RequesterID is the Zendesk user whose external id, else email,
 	// identifies the event's profile (a Zendesk event webhook).
-	RequesterID int64
+	RequesterID int64 `json:"requester_id,omitempty"`
 	// TicketID is the ticket whose subject the event lacks; with
 	// NeedsIdentity, also whose requester identifies the profile (a
 	// trigger body that names neither).
-	TicketID      int64
-	NeedsIdentity bool
+	TicketID      int64 `json:"ticket_id,omitempty"`
+	NeedsIdentity bool  `json:"needs_identity,omitempty"`
 }
 
 // Parse reads a Zendesk webhook body of any shape the bridge accepts.
@@ -266,4 +266,17 @@ func checkTime(field string, o braze.Object, at string) error {
 		return nil
 	}
 	return webhook.Invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z, or Braze's 2026-11-24T12:00:00:000Z (or leave it out: the signature's time is used)", field)
+}
+
+// Stamp puts the invocation id on every event as a property (leaving
+// alone properties that are not an object, which Braze will refuse).
+func (m *Message) Stamp(invocation string) {
+	for _, ev := range m.Events {
+		switch props := ev["properties"].(type) {
+		case nil:
+			ev["properties"] = map[string]any{InvocationProperty: invocation}
+		case map[string]any:
+			props[InvocationProperty] = invocation
+		}
+	}
 }

@@ -3,8 +3,11 @@ package tracking
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 )
 
@@ -21,64 +24,25 @@ type Braze interface {
 	Send(ctx context.Context, apiKey string, batch braze.Track) (braze.Result, error)
 }
 
-// Dedupe remembers how many batches of an invocation Braze accepted.
-type Dedupe interface {
-	Done(ctx context.Context, id string) (int, error)
-	Mark(ctx context.Context, id string, batches int) error
-}
-
-// Delivery is what Braze made of one invocation.
+// Delivery is what became of one invocation.
 type Delivery struct {
 	braze.Result
-	Duplicate bool // every batch had been accepted before: nothing was sent
+	Duplicate bool // delivered or queued before, or a replay: nothing was sent
+	Queued    bool // on the retry queue, to be delivered by its consumer
 }
 
-// Service delivers /users/track bodies to Braze.
+// Service delivers Zendesk webhooks to Braze, each once.
 type Service struct {
 	Braze   Braze
 	Secrets secrets.Fetcher
-	Dedupe  Dedupe
-	Zendesk Zendesk // nil when the function has no Zendesk account to read
+	Dedupe  dedupe.Store
+	Zendesk Zendesk      // nil when the function has no Zendesk account to read
+	Queue   queue.Sender // nil when the function has no retry queue
+	// Queued hands every delivery to the queue at once (DELIVERY_MODE=queued).
+	Queued bool
+	Now    func() time.Time // nil means time.Now
 
 	identities identities
-}
-
-// Deliver sends t in batches of at most braze.MaxObjects. With an
-// invocation id, batches Braze accepted for an earlier try of the same
-// invocation are skipped, and each accepted batch is recorded at once.
-func (s *Service) Deliver(ctx context.Context, invocation string, t braze.Track) (Delivery, error) {
-	batches := braze.Batches(t)
-	done := 0
-	if invocation != "" {
-		n, err := s.Dedupe.Done(ctx, invocation)
-		if err != nil {
-			return Delivery{}, err
-		}
-		done = n
-	}
-	if done >= len(batches) {
-		return Delivery{Duplicate: true}, nil
-	}
-	var sum Delivery
-	offsets := map[string]int{}
-	for i, b := range batches {
-		if i >= done {
-			res, err := s.send(ctx, b)
-			if err != nil {
-				return sum, err
-			}
-			if invocation != "" {
-				if err := s.Dedupe.Mark(ctx, invocation, i+1); err != nil {
-					return sum, err
-				}
-			}
-			add(&sum.Result, res, offsets)
-		}
-		offsets["attributes"] += len(b.Attributes)
-		offsets["events"] += len(b.Events)
-		offsets["purchases"] += len(b.Purchases)
-	}
-	return sum, nil
 }
 
 // send posts one batch with the secret's API key, and once more with a
@@ -89,6 +53,21 @@ func (s *Service) send(ctx context.Context, b braze.Track) (res braze.Result, er
 		return err
 	})
 	return res, err
+}
+
+// deadline is when ctx ends, on the service's clock: a claim lapses then.
+func (s *Service) deadline(ctx context.Context) time.Time {
+	if dl, ok := ctx.Deadline(); ok {
+		return s.now().Add(time.Until(dl))
+	}
+	return s.now().Add(Budget)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // add sums r into sum, moving minor errors' indexes from the batch's

@@ -1,12 +1,14 @@
 package tracking
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
@@ -18,6 +20,9 @@ type Config struct {
 	ZendeskSubdomain  string         // acme, to read tickets and users; optional
 	ZendeskBaseURL    string         // optional; wins over the subdomain
 	Secrets           secrets.Source // the function's secret
+	Dedupe            dedupe.Store   // shared by all containers; nil: this container's memory
+	Queue             queue.Sender   // the retry queue; nil: none
+	DeliveryMode      string         // "direct" (or "") or "queued"
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -31,7 +36,21 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		// One attempt may take 4 s, so that a retry still fits in the budget.
 		Braze:   braze.New(base, &http.Client{Timeout: 4 * time.Second}),
 		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
-		Dedupe:  dedupe.NewMemory(),
+		Dedupe:  cfg.Dedupe,
+		Queue:   cfg.Queue,
+	}
+	if svc.Dedupe == nil {
+		svc.Dedupe = dedupe.NewMemory()
+	}
+	switch strings.ToLower(strings.TrimSpace(cfg.DeliveryMode)) {
+	case "", "direct":
+	case "queued":
+		if cfg.Queue == nil {
+			return mis.Unconfigured(errors.New("DELIVERY_MODE is queued, but RETRY_QUEUE_URL is not set"))
+		}
+		svc.Queued = true
+	default:
+		return mis.Unconfigured(errors.New("DELIVERY_MODE must be direct or queued"))
 	}
 	if strings.TrimSpace(cfg.ZendeskSubdomain+cfg.ZendeskBaseURL) != "" {
 		zd, err := zendesk.BaseURL(cfg.ZendeskSubdomain, cfg.ZendeskBaseURL)

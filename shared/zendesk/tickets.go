@@ -96,3 +96,31 @@ func (c *Client) GetTicket(ctx context.Context, cred Credentials, id int64) (Tic
 	}
 	return info, nil
 }
+
+// FindTicketByExternalID returns the id of a ticket whose external_id is
+// externalID, or 0: a direct lookup (GET /api/v2/tickets.json?external_id=),
+// not a search, so a ticket made a moment ago is found too.
+func (c *Client) FindTicketByExternalID(ctx context.Context, cred Credentials, externalID string) (int64, error) {
+	const op = "find ticket"
+	if externalID == "" {
+		return 0, fmt.Errorf("zendesk %s: no external id to find by", op)
+	}
+	var out struct {
+		Tickets *[]struct {
+			ID         int64  `json:"id"`
+			ExternalID string `json:"external_id"`
+		} `json:"tickets"`
+	}
+	if err := c.get(ctx, op, ticketsPath, url.Values{"external_id": {externalID}}, cred, &out); err != nil {
+		return 0, err
+	}
+	if out.Tickets == nil {
+		return 0, shapeError(op, "tickets")
+	}
+	for _, t := range *out.Tickets {
+		if t.ExternalID == externalID && t.ID > 0 {
+			return t.ID, nil
+		}
+	}
+	return 0, nil
+}

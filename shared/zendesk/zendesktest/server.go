@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/brazezendesk/bridge/shared/standin"
 )
@@ -62,12 +63,27 @@ type Server struct {
 	tickets    []*ticket
 	idem       map[string]idemEntry
 	nextID     int64
+
+	// Now is the clock Idempotency-Key records age by; nil means time.Now.
+	// Set it before the first request.
+	Now func() time.Time
 }
+
+// IdempotencyWindow is how long Zendesk remembers an Idempotency-Key.
+const IdempotencyWindow = 2 * time.Hour
 
 type idemEntry struct {
 	body   []byte
 	status int
 	resp   []byte
+	at     time.Time
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // New starts a server accepting the API token of email.
@@ -139,6 +155,7 @@ func (s *Server) route(method, path string) (handler, []string) {
 	switch path {
 	case TicketsPath:
 		routes[http.MethodPost] = s.createTicket
+		routes[http.MethodGet] = s.listTickets
 	case UsersPath:
 		routes[http.MethodPost] = func(w http.ResponseWriter, _ *http.Request, body []byte) { s.createOrUpdateUser(w, body) }
 	case CreateUserPath:

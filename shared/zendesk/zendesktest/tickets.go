@@ -177,7 +177,7 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, id int64) {
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, body []byte) {
 	key := r.Header.Get("Idempotency-Key")
 	if key != "" {
-		if e, ok := s.idem[key]; ok {
+		if e, ok := s.idem[key]; ok && s.now().Sub(e.at) < IdempotencyWindow {
 			if !bytes.Equal(e.body, body) {
 				reply(w, http.StatusBadRequest, map[string]any{"error": "IdempotentRequestError",
 					"description": "The request parameters do not match the original request for this idempotency key"})
@@ -211,7 +211,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, body []byt
 	s.tickets = append(s.tickets, t)
 	resp, _ := json.Marshal(map[string]any{"ticket": t.view})
 	if key != "" {
-		s.idem[key] = idemEntry{body: body, status: http.StatusCreated, resp: resp}
+		s.idem[key] = idemEntry{body: body, status: http.StatusCreated, resp: resp, at: s.now()}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
@@ -277,4 +277,25 @@ func (s *Server) validateTicket(t map[string]json.RawMessage) detail {
 		}
 	}
 	return d
+}
+
+// listTickets answers GET /api/v2/tickets.json?external_id=X, the tickets
+// with that external id; the stand-in lists by nothing else.
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, _ []byte) {
+	q, ok := params(w, r, "external_id")
+	if !ok {
+		return
+	}
+	ext := q.Get("external_id")
+	if ext == "" {
+		badRequest(w, "the stand-in lists tickets only by external_id")
+		return
+	}
+	found := []map[string]any{}
+	for _, t := range s.tickets {
+		if t.view["external_id"] == ext {
+			found = append(found, t.view)
+		}
+	}
+	reply(w, http.StatusOK, map[string]any{"tickets": found, "count": len(found), "next_page": nil, "previous_page": nil})
 }
