@@ -8,6 +8,8 @@ FUNCTIONS := braze-to-zendesk zendesk-to-braze
 BIN       := $(CURDIR)/bin
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE       := $(BIN)/aws-lambda-rie
+# The deployed stack, as samconfig.toml names it (make secrets, make redrive).
+STACK     ?= braze-zendesk-bridge
 # An execution count, not a duration: Go 1.26's fuzz coordinator can report a
 # bare "context deadline exceeded" when a duration runs out (golang/go#75804,
 # fixed in Go 1.27); a count has no deadline to race.
@@ -24,7 +26,7 @@ FUZZ_TARGETS := \
 	./shared/tracking:FuzzParse \
 	./shared/lambdaio:FuzzEvent
 
-.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive
+.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive secrets
 
 all: build
 
@@ -57,9 +59,9 @@ check-tools:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: install it with  pip install 'moto[server]==5.*'  (the Secrets Manager tests run against it)" >&2; exit 1; }
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: install it with  pip install 'cfn-lint==1.*'" >&2; exit 1; }
 
-## demo: build both functions, then run both directions through a local API with stand-ins, and stop
-demo: build
-	$(GO) run ./cmd/local demo
+## demo: one round trip through a local API with stand-ins (a free port, or ADDR=127.0.0.1:3000), then stop
+demo:
+	$(GO) run ./cmd/local demo $(if $(ADDR),-addr $(ADDR))
 
 ## local: the local API on 127.0.0.1:3000 until Ctrl-C (ARGS="-zendesk acme -braze https://rest.iad-01.braze.com -secrets local/secrets.json" for real services)
 local:
@@ -76,19 +78,25 @@ sign:
 
 ## test: lint, every Go test (unit, moto, end-to-end under the emulator), fuzz targets briefly, and the demo
 test: tools lint unit fuzz demo-check
+	@echo "make test: all passed"
 
 # The README's first command must keep working: run it and check what it prints.
 demo-check:
+	@echo "==> make demo, while something else holds port 3000"
 	@mkdir -p build
-	$(MAKE) --no-print-directory demo | tee build/demo.out
+	python3 -m http.server 3000 --bind 127.0.0.1 >/dev/null 2>&1 & holder=$$!; \
+		trap 'kill $$holder 2>/dev/null' EXIT; sleep 0.5; \
+		$(MAKE) --no-print-directory demo | tee build/demo.out
 	@grep -Eq '"ticket_id": [0-9]+' build/demo.out || { echo "demo-check: no ticket id in the demo output" >&2; exit 1; }
 	@grep -q '"name": "zendesk_ticket_solved"' build/demo.out || { echo "demo-check: no Braze event name in the demo output" >&2; exit 1; }
 	@echo "demo-check: ticket id and event name present"
 
 unit: $(RIE)
+	@echo "==> go test ./... (unit, moto, the built functions under the emulator, the fault suite; a few minutes; each package prints when done)"
 	AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 ./...
 
 fuzz:
+	@echo "==> fuzz targets, $(FUZZTIME) each"
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
@@ -97,6 +105,7 @@ fuzz:
 
 ## lint: go vet, gofmt, cfn-lint on the template
 lint:
+	@echo "==> lint: go vet, gofmt, cfn-lint"
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
@@ -112,8 +121,12 @@ deploy:
 	sam build
 	sam deploy
 
+## secrets: fill or rotate a deployed function's secret keys, merged in, never echoed (FN=BrazeToZendesk|ZendeskToBraze)
+secrets:
+	@test -n "$(FN)" || { echo "usage: make secrets FN=BrazeToZendesk|ZendeskToBraze [STACK=$(STACK)] [KEYS=key1,key2]" >&2; exit 2; }
+	@$(GO) run ./cmd/secrets -fn $(FN) -stack $(STACK) $(if $(KEYS),-keys $(KEYS))
+
 ## redrive: move a function's dead letters back to its retry queue, once its cause is fixed (FN=BrazeToZendesk|ZendeskToBraze)
-STACK ?= braze-zendesk-bridge
 redrive:
 	@fn="$(patsubst %Function,%,$(FN))"; case "$$fn" in BrazeToZendesk|ZendeskToBraze) ;; \
 		*) echo "usage: make redrive FN=BrazeToZendesk|ZendeskToBraze [STACK=$(STACK)]" >&2; exit 2;; esac; \

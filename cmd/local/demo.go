@@ -14,18 +14,19 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/brazezendesk/bridge/shared/apigw"
-	"github.com/brazezendesk/bridge/shared/tracking"
 )
 
-// demo sends the sample Braze webhook and a freshly signed Zendesk webhook
-// through the local API over real HTTP, prints what happens, and stops.
+// demo shows one round trip through the local API over real HTTP: the
+// sample Braze webhook files a ticket; an agent solves it (in the Zendesk
+// stand-in); Zendesk's webhook for that ticket logs the event on the Braze
+// profile of the user the ticket was filed for. Then it stops.
 func demo(ctx context.Context, args []string, out io.Writer) error {
 	var o options
-	brazeEvent, zendeskEvent := "events/braze-to-zendesk.json", "events/zendesk-to-braze.json"
+	brazeEvent, zendeskEvent := "events/braze-to-zendesk.json", "events/zendesk-to-braze-recommended.json"
 	if err := parse("demo", args, &o, func(fs *flag.FlagSet) {
 		fs.StringVar(&brazeEvent, "braze-event", brazeEvent, "API Gateway event whose body and headers Braze sends")
-		fs.StringVar(&zendeskEvent, "zendesk-event", zendeskEvent, "API Gateway event whose body and headers Zendesk sends")
-	}); err != nil {
+		fs.StringVar(&zendeskEvent, "zendesk-event", zendeskEvent, "API Gateway event whose headers Zendesk sends (its ticket_id is set to the ticket just filed)")
+	}, "127.0.0.1:0"); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -35,53 +36,71 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer func() { cancel(); <-r.done; r.stop() }()
-	base := r.base
-	fmt.Fprintf(out, "Local API on %s, Zendesk and Braze stand-ins, secrets from %s\n\n", base, o.secrets)
+	fmt.Fprintf(out, "Local API on %s, Zendesk and Braze stand-ins, secrets from %s\n\n", r.base, o.secrets)
 
 	bz, err := loadEvent(brazeEvent)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "1. Braze → Zendesk: a Braze webhook posts %s\n", brazeEvent)
-	status, body, err := send(ctx, base, bz)
+	status, body, err := send(ctx, r.base, bz)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   the bridge answered Braze %d\n%s\n\n", status, indent(pretty(body), "     "))
 	var ticket struct {
-		TicketID int64  `json:"ticket_id"`
-		URL      string `json:"url"`
+		TicketID int64 `json:"ticket_id"`
 	}
-	json.Unmarshal(body, &ticket)
+	if status != http.StatusCreated || json.Unmarshal(body, &ticket) != nil || ticket.TicketID == 0 {
+		return fmt.Errorf("the demo expected 201 with a ticket id, got %d", status)
+	}
 
 	zd, err := loadEvent(zendeskEvent)
 	if err != nil {
 		return err
 	}
+	if r.zendesk != nil {
+		r.zendesk.SetTicketStatus(ticket.TicketID, "solved")
+		fmt.Fprintf(out, "2. An agent solves ticket %d in Zendesk.\n\n", ticket.TicketID)
+	}
+	if err := aboutTicket(&zd, ticket.TicketID); err != nil {
+		return fmt.Errorf("%s: %w", zendeskEvent, err)
+	}
 	secret, err := webhookSecret(r.secrets)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.secrets, err)
 	}
-	if _, err := apigw.ResignIfValid(&zd, secret, time.Now()); err != nil {
+	if err := apigw.SignZendesk(&zd, secret, time.Now()); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "2. Zendesk → Braze: a Zendesk trigger posts %s, signed now\n", zendeskEvent)
-	status2, body2, err := send(ctx, base, zd)
+	fmt.Fprintf(out, "3. Zendesk → Braze: Zendesk's trigger posts its webhook for ticket %d, signed now\n", ticket.TicketID)
+	status2, body2, err := send(ctx, r.base, zd)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   the bridge answered Zendesk %d\n%s\n\n", status2, indent(pretty(body2), "     "))
+	if status2 != http.StatusOK {
+		return fmt.Errorf("the demo expected 200 from the Zendesk webhook, got %d", status2)
+	}
+	fmt.Fprintf(out, "Done: ticket %d was filed for the Braze user of %s, and its solving was logged on that user's Braze profile.\n",
+		ticket.TicketID, brazeEvent)
+	return nil
+}
 
-	if status != http.StatusCreated || status2 != http.StatusOK {
-		return fmt.Errorf("the demo expected 201 and 200, got %d and %d", status, status2)
+// aboutTicket points a Zendesk webhook sample at ticket id and gives it a
+// fresh invocation id, as Zendesk sends a new one per webhook.
+func aboutTicket(ev *events.APIGatewayV2HTTPRequest, id int64) error {
+	var body map[string]any
+	if err := json.Unmarshal([]byte(ev.Body), &body); err != nil {
+		return fmt.Errorf("the sample's body is not a JSON object: %w", err)
 	}
-	event := "the event"
-	if req, ferr := apigw.Request(zd); ferr == nil {
-		if t, err := tracking.Parse(req.Body, time.Now()); err == nil && len(t.Events) > 0 {
-			event = fmt.Sprint(t.Events[0]["name"])
-		}
+	body["ticket_id"] = fmt.Sprint(id)
+	b, err := json.MarshalIndent(body, "", "  ")
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "Done: Zendesk ticket %d filed (%s); Braze logged %s on the requester's profile.\n", ticket.TicketID, ticket.URL, event)
+	ev.Body = string(b)
+	ev.Headers["x-zendesk-webhook-invocation-id"] = fmt.Sprintf("demo-%d-%d", id, time.Now().UnixNano())
 	return nil
 }
 

@@ -33,7 +33,7 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		fs.StringVar(&event, "event", "", "API Gateway event file, e.g. events/braze-to-zendesk.json")
 		fs.StringVar(&bootstrap, "bootstrap", "", "the built bootstrap (default build/native/<function>/bootstrap)")
 		fs.StringVar(&emulator, "rie", "bin/aws-lambda-rie", "the aws-lambda-rie binary (make tools installs it)")
-	}); err != nil {
+	}, "127.0.0.1:0"); err != nil {
 		return err
 	}
 	folder, ok := functions[fn]

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,14 +123,24 @@ func TestLocalAPI(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	inRoot(t)
+	// The demo must not need port 3000 (make local's): hold it.
+	if l, err := net.Listen("tcp", "127.0.0.1:3000"); err == nil {
+		defer l.Close()
+	}
 	var out bytes.Buffer
-	if err := demo(context.Background(), []string{"-addr", "127.0.0.1:0"}, &out); err != nil {
+	if err := demo(context.Background(), nil, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{`"ticket_id": 9000004`, `"name": "zendesk_ticket_solved"`, "the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
+	// One round trip: the ticket filed is the one Braze hears was solved.
+	for _, want := range []string{`"ticket_id": 9000004`, "solves ticket 9000004", "webhook for ticket 9000004",
+		`"name": "zendesk_ticket_solved"`, `"external_id": "user-123"`, `"ticket_id": 9000004,`,
+		"the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String()[strings.Index(out.String(), "Done:"):], "http://") {
+		t.Errorf("the summary points at a stand-in that is gone: %s", out.String())
 	}
 	for _, secret := range []string{hookToken, hookSecret, "local-zendesk-api-token", "local-braze-api-key", "Authorization"} {
 		if strings.Contains(out.String(), secret) {
@@ -176,5 +188,29 @@ func TestSign(t *testing.T) {
 	json.Unmarshal(out.Bytes(), &ev)
 	if _, err := zendesk.VerifyZendesk(hookSecret, ev.Headers, []byte(ev.Body), time.Now()); err != nil {
 		t.Fatalf("the signed event does not verify: %v", err)
+	}
+}
+
+// events/env.json is what `sam local invoke --env-vars` reads: with a real
+// secret behind SECRET_ID, it must not send that secret's Zendesk token to
+// somebody else's account before the operator names their own.
+func TestEnvJSONReachesNoZendeskByAccident(t *testing.T) {
+	inRoot(t)
+	b, err := os.ReadFile("events/env.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range []string{"BrazeToZendeskFunction", "ZendeskToBrazeFunction"} {
+		vars, ok := env[fn]
+		if !ok {
+			t.Fatalf("env.json has no %s", fn)
+		}
+		if _, err := zendesk.BaseURL(vars["ZENDESK_SUBDOMAIN"], vars["ZENDESK_BASE_URL"]); err == nil {
+			t.Errorf("%s reaches a Zendesk account (%q) before it is set", fn, vars["ZENDESK_SUBDOMAIN"])
+		}
 	}
 }

@@ -58,8 +58,8 @@ type options struct {
 	verbose bool
 }
 
-func (o *options) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "address of the local API")
+func (o *options) register(fs *flag.FlagSet, addr string) {
+	fs.StringVar(&o.addr, "addr", addr, "address of the local API (port 0: a free one)")
 	fs.StringVar(&o.secrets, "secrets", "local/secrets.example.json",
 		"JSON file with the secret keys of both functions (its values are never printed)")
 	fs.StringVar(&o.zendesk, "zendesk", "",
@@ -69,9 +69,10 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.verbose, "v", false, "print the functions' JSON logs to stderr")
 }
 
-func parse(name string, args []string, o *options, extra func(*flag.FlagSet)) error {
+// parse reads a command's flags; addr is the default address of its API.
+func parse(name string, args []string, o *options, extra func(*flag.FlagSet), addr string) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	o.register(fs)
+	o.register(fs, addr)
 	if extra != nil {
 		extra(fs)
 	}

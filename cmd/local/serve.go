@@ -13,6 +13,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/tickets"
 	"github.com/brazezendesk/bridge/shared/tracking"
 	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
 // Routes of the deployed HTTP API.
@@ -42,8 +43,9 @@ func api(o options, t *targets, logs io.Writer) (*apigw.Local, error) {
 
 // running is a local API being served.
 type running struct {
-	base    string         // its URL
-	secrets secrets.Values // the secrets file, read once
+	base    string              // its URL
+	secrets secrets.Values      // the secrets file, read once
+	zendesk *zendesktest.Server // the Zendesk stand-in, or nil for a real Zendesk
 	done    <-chan error   // yields the server's end after ctx ends
 	stop    func()         // stops the stand-ins, once done has yielded
 }
@@ -66,12 +68,12 @@ func start(ctx context.Context, o options, out io.Writer) (*running, error) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx, ln) }()
-	return &running{base: "http://" + ln.Addr().String(), secrets: t.secrets, done: done, stop: t.close}, nil
+	return &running{base: "http://" + ln.Addr().String(), secrets: t.secrets, zendesk: t.zendesk, done: done, stop: t.close}, nil
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	var o options
-	if err := parse("serve", args, &o, nil); err != nil {
+	if err := parse("serve", args, &o, nil, "127.0.0.1:3000"); err != nil {
 		return err
 	}
 	r, err := start(ctx, o, out)

@@ -20,6 +20,7 @@ import (
 type targets struct {
 	zendeskSubdomain string
 	zendeskURL       string
+	zendesk          *zendesktest.Server // the stand-in, when Zendesk is one
 	brazeURL         string
 	secrets          secrets.Values // the secrets file, read once
 	close            func()
@@ -43,7 +44,7 @@ func startTargets(o options, out io.Writer) (*targets, error) {
 		zd.Observe = func(r zendesktest.Request, status int) {
 			p.received("Zendesk", r.Method, r.Path, r.Header, r.Body, status)
 		}
-		t.zendeskURL = zd.URL
+		t.zendeskURL, t.zendesk = zd.URL, zd
 		closers = append(closers, zd.Close)
 	case strings.Contains(o.zendesk, "://"):
 		t.zendeskURL = o.zendesk

@@ -299,3 +299,17 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, _ []byte) {
 	}
 	reply(w, http.StatusOK, map[string]any{"tickets": found, "count": len(found), "next_page": nil, "previous_page": nil})
 }
+
+// SetTicketStatus changes a ticket's status as an agent would (solving it,
+// say), and reports whether the ticket exists.
+func (s *Server) SetTicketStatus(id int64, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.ticketByID(id)
+	if t == nil {
+		return false
+	}
+	t.view["status"] = status
+	t.view["updated_at"] = time.Now().UTC().Format(time.RFC3339)
+	return true
+}
