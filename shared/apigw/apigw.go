@@ -8,15 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/brazezendesk/bridge/shared/logging"
 	"github.com/brazezendesk/bridge/shared/webhook"
 )
 
@@ -94,11 +91,4 @@ func Request(ev events.APIGatewayV2HTTPRequest) (webhook.Request, *webhook.Error
 
 func toEvent(r webhook.Response) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{StatusCode: r.Status, Headers: r.Header, Body: string(r.Body)}
-}
-
-// Main is a function's whole main: a JSON logger at Lambda's log level, the
-// route that build wires from the environment, and the Lambda runtime loop.
-func Main(build func(ctx context.Context, mis *webhook.Misconfig) webhook.Handler) {
-	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	lambda.Start(Adapt(build(context.Background(), &webhook.Misconfig{Log: log}), log))
 }
