@@ -46,8 +46,8 @@ type running struct {
 	base    string              // its URL
 	secrets secrets.Values      // the secrets file, read once
 	zendesk *zendesktest.Server // the Zendesk stand-in, or nil for a real Zendesk
-	done    <-chan error   // yields the server's end after ctx ends
-	stop    func()         // stops the stand-ins, once done has yielded
+	done    <-chan error        // yields the server's end after ctx ends
+	stop    func()              // stops the stand-ins, once done has yielded
 }
 
 // start runs the local API on o.addr until ctx ends.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
@@ -28,18 +29,30 @@ func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.R
 }
 
 func (h *Handler) consume(ctx context.Context, r queue.Record) queue.Result {
+	ctx, tally := h.tally(ctx)
+	res, o, err := h.redeliver(ctx, r)
+	if h.Metrics != nil {
+		h.Metrics.Redelivery(o, downstream(tally, err, false))
+	}
+	return res
+}
+
+// redeliver files one record's ticket, and says what became of it for the
+// metrics: Created, Failed (it stays on the queue) or Dropped, and the
+// failure.
+func (h *Handler) redeliver(ctx context.Context, r queue.Record) (queue.Result, metrics.Outcome, error) {
 	s := h.Service
 	var q queued
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
 	if err := dec.Decode(&q); err != nil || q.Key == "" || q.Request.Ticket == nil {
 		h.Log.ErrorContext(ctx, "a retry queue message is not one of this function's; dropped", "message_id", r.ID)
-		return queue.Result{}
+		return queue.Result{}, metrics.Dropped, nil
 	}
 	id, err := s.fileQueued(ctx, &q)
 	if err == nil {
 		h.Log.InfoContext(ctx, "queued ticket filed", "ticket_id", id, "receive_count", r.ReceiveCount)
-		return queue.Result{}
+		return queue.Result{}, metrics.Created, nil
 	}
 	again, wait := retryable(err)
 	if again || rejected(err) {
@@ -48,17 +61,21 @@ func (h *Handler) consume(ctx context.Context, r queue.Record) queue.Result {
 		}
 		h.Log.WarnContext(ctx, "queued ticket not filed; it stays on the queue", "receive_count", r.ReceiveCount,
 			"retry_in_s", int(wait.Seconds()), "error", err.Error())
-		return queue.Result{Failed: true, After: wait}
+		return queue.Result{Failed: true, After: wait}, metrics.Failed, err
 	}
 	h.Log.ErrorContext(ctx, "queued ticket refused for good; dropped", "error", err.Error())
-	return queue.Result{}
+	return queue.Result{}, metrics.Dropped, err
 }
 
 // fileQueued files q's ticket unless it was filed already.
 func (s *Service) fileQueued(ctx context.Context, q *queued) (int64, error) {
 	if s.Filed != nil {
-		if id, ok, err := s.Filed.FiledTicket(ctx, q.Key); err != nil || ok {
-			return id, err
+		id, ok, err := s.Filed.FiledTicket(ctx, q.Key)
+		if err != nil {
+			return 0, &storeError{err}
+		}
+		if ok {
+			return id, nil
 		}
 	}
 	if s.now().Sub(q.QueuedAt) >= lookupAfter {

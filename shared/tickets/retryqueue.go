@@ -41,14 +41,22 @@ func retryable(err error) (bool, time.Duration) {
 	}
 	var ze *zendesk.Error
 	var ue *secrets.UnavailableError
+	var se *storeError
 	switch {
 	case errors.As(err, &ze):
 		return ze.Retryable()
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &se):
 		return true, 0
 	}
 	return false, 0
 }
+
+// storeError is a table of filed tickets that could not be read: whether
+// the ticket was filed is unknown, so the record waits for the table.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "filed tickets table: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
 
 // rejected reports a failure an operator must fix and then redrive: the
 // credentials, their permissions, or the secret.

@@ -155,3 +155,25 @@ func TestQueueDownAnswersAsBefore(t *testing.T) {
 		t.Errorf("%d %s, want Zendesk's 503", resp.Status, resp.Body)
 	}
 }
+
+type unreachableTable struct{ dedupe.Tickets }
+
+func (unreachableTable) FiledTicket(context.Context, string) (int64, bool, error) {
+	return 0, false, errors.New("dynamodb: connection reset")
+}
+
+// A table that cannot be read says nothing of whether the ticket was
+// filed: the record stays on the queue, never dropped.
+func TestUnreadableTableKeepsTheRecord(t *testing.T) {
+	f := newFixture(t)
+	q := withQueue(f)
+	f.zd.Script(zendesktest.TicketsPath, down...)
+	if resp, _ := f.send(t, seedBody); resp.Status != 202 {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	f.h.(*tickets.Handler).Service.Filed = unreachableTable{}
+	f.clock = f.clock.Add(time.Hour)
+	if res := consume(t, f, q); len(res) != 1 || !res[0].Failed || q.Len() != 1 || len(f.zd.Tickets()) != 0 {
+		t.Fatalf("results %+v, queue %d, tickets %d; want the record kept and nothing filed", res, q.Len(), len(f.zd.Tickets()))
+	}
+}
