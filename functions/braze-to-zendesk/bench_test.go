@@ -35,6 +35,7 @@ func BenchmarkWarmInvocation(b *testing.B) {
 		k, v, _ := strings.Cut(kv, "=")
 		b.Setenv(k, v)
 	}
+	lambdatest.Quiet(b)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := apigw.Adapt(build(context.Background(), &webhook.Misconfig{Log: log}).API, log)
 	ev := lambdatest.LoadEvent(b, filepath.Join(lambdatest.Root(b), "events", "braze-to-zendesk.json"))

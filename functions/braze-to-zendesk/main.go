@@ -8,6 +8,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/durability"
 	"github.com/brazezendesk/bridge/shared/lambdaio"
+	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tickets"
@@ -19,21 +20,24 @@ func main() { lambdaio.Main(build) }
 // build wires the function from the environment; what is missing becomes
 // a 500 naming it rather than a crash, so the function keeps answering.
 func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
+	// EMF lines on stdout become CloudWatch metrics.
+	m := metrics.New(os.Stdout, metrics.BrazeToZendesk)
 	src, err := secrets.FromEnv(ctx)
 	if err != nil {
-		return lambdaio.Function{API: mis.Unconfigured(err)}
+		return lambdaio.Function{API: tickets.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
 	parts, err := durability.FromEnv(ctx)
 	if err != nil {
-		return lambdaio.Function{API: mis.Unconfigured(err)}
+		return lambdaio.Function{API: tickets.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
 	cfg := tickets.Config{
 		ZendeskSubdomain: os.Getenv("ZENDESK_SUBDOMAIN"),
 		ZendeskBaseURL:   os.Getenv("ZENDESK_BASE_URL"),
 		Secrets:          src,
 		Filed:            parts.Tickets,
+		Metrics:          m,
 	}
-	f := lambdaio.Function{}
+	f := lambdaio.Function{Refused: m.Answered}
 	if parts.Queue != nil {
 		cfg.Queue, f.Visibility = parts.Queue, parts.Queue
 	}

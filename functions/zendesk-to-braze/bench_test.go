@@ -49,6 +49,7 @@ func benchmarkWarm(b *testing.B, table string) {
 		k, v, _ := strings.Cut(kv, "=")
 		b.Setenv(k, v)
 	}
+	lambdatest.Quiet(b)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := apigw.Adapt(build(context.Background(), &webhook.Misconfig{Log: log}).API, log)
 	ev := lambdatest.LoadEvent(b, filepath.Join(lambdatest.Root(b), "events", "zendesk-to-braze.json"))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/durability"
 	"github.com/brazezendesk/bridge/shared/lambdaio"
+	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tracking"
@@ -20,13 +21,15 @@ func main() { lambdaio.Main(build) }
 // build wires the function from the environment; what is missing becomes
 // a 500 naming it rather than a crash, so the function keeps answering.
 func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
+	// EMF lines on stdout become CloudWatch metrics.
+	m := metrics.New(os.Stdout, metrics.ZendeskToBraze)
 	src, err := secrets.FromEnv(ctx)
 	if err != nil {
-		return lambdaio.Function{API: mis.Unconfigured(err)}
+		return lambdaio.Function{API: tracking.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
 	parts, err := durability.FromEnv(ctx)
 	if err != nil {
-		return lambdaio.Function{API: mis.Unconfigured(err)}
+		return lambdaio.Function{API: tracking.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
 	cfg := tracking.Config{
 		BrazeRESTEndpoint: os.Getenv("BRAZE_REST_ENDPOINT"),
@@ -35,8 +38,9 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
 		Secrets:           src,
 		Dedupe:            parts.Store,
+		Metrics:           m,
 	}
-	f := lambdaio.Function{}
+	f := lambdaio.Function{Refused: m.Answered}
 	if parts.Queue != nil {
 		cfg.Queue, f.Visibility = parts.Queue, parts.Queue
 	}

@@ -33,8 +33,24 @@ type Visibility interface {
 // unless the consumer answered it delivered. Any other event is an error,
 // which the runtime logs and reports to the invoker.
 func Handler(api webhook.Handler, consumer queue.Consumer, vis Visibility, log *slog.Logger) func(ctx context.Context, raw json.RawMessage) (any, error) {
+	return handler(Function{API: api, Consumer: consumer, Visibility: vis}, log)
+}
+
+// reachedKey marks an invocation whose request reached the route.
+type reachedKey struct{}
+
+func handler(f Function, log *slog.Logger) func(ctx context.Context, raw json.RawMessage) (any, error) {
+	api := f.API
+	if f.Refused != nil {
+		api = webhook.HandlerFunc(func(ctx context.Context, req webhook.Request) webhook.Response {
+			if reached, ok := ctx.Value(reachedKey{}).(*bool); ok {
+				*reached = true
+			}
+			return f.API.ServeWebhook(ctx, req)
+		})
+	}
 	serveAPI := apigw.Adapt(api, log)
-	b := &batch{consumer: consumer, vis: vis, log: log}
+	b := &batch{consumer: f.Consumer, vis: f.Visibility, log: log}
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		ev, err := classify(raw)
 		if err != nil {
@@ -54,7 +70,15 @@ func Handler(api webhook.Handler, consumer queue.Consumer, vis Visibility, log *
 				log.ErrorContext(ctx, "unknown event", "error", err.Error(), "bytes", len(raw))
 				return nil, err
 			}
-			return serveAPI(ctx, req)
+			if f.Refused == nil {
+				return serveAPI(ctx, req)
+			}
+			var reached bool
+			resp, err := serveAPI(context.WithValue(ctx, reachedKey{}, &reached), req)
+			if !reached {
+				f.Refused(resp.StatusCode)
+			}
+			return resp, err
 		}
 	}
 }

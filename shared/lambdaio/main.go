@@ -22,6 +22,10 @@ type Function struct {
 	// Visibility delays failed records that ask to wait; nil leaves them
 	// to the queue's visibility timeout.
 	Visibility Visibility
+	// Refused, when set, is told the status of every request answered
+	// before API reached it: a body over webhook.MaxBody (413), or one
+	// marked base64 that is not (400).
+	Refused func(status int)
 }
 
 // Main is a function's whole main: a JSON logger at Lambda's log level
@@ -30,5 +34,5 @@ type Function struct {
 func Main(build func(ctx context.Context, mis *webhook.Misconfig) Function) {
 	log := logging.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
 	f := build(context.Background(), &webhook.Misconfig{Log: log})
-	lambda.Start(Handler(f.API, f.Consumer, f.Visibility, log))
+	lambda.Start(handler(f, log))
 }

@@ -168,3 +168,17 @@ func EventFiles[V any](t testing.TB, prefix string, want map[string]V) []string 
 	}
 	return files
 }
+
+// Quiet sends this process's stdout nowhere for the length of a test or
+// benchmark: a function built in process writes its EMF metric lines
+// there, which would bury a benchmark's table.
+func Quiet(t testing.TB) {
+	t.Helper()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = null
+	t.Cleanup(func() { os.Stdout = stdout; null.Close() })
+}

@@ -39,6 +39,28 @@ func (e *OutOfTimeError) Error() string {
 
 func (e *OutOfTimeError) Unwrap() error { return e.Err }
 
+// Attempt is one try of a call, as Do reports it to an observer.
+type Attempt struct {
+	N    int           // 0 for a call's first try, then 1, 2... for its retries
+	Took time.Duration // the try itself; the wait before it is not included
+	Err  error         // what the try failed with; nil when it succeeded
+}
+
+type observerKey struct{}
+
+// WithObserver returns a copy of ctx under which Do reports every try to
+// observe, after the try, on the goroutine that called Do: a way to count
+// and time the requests of whatever client calls are made under ctx, as
+// net/http/httptrace does for connections, without changing the clients.
+// An observer ctx carried already is called too, after observe.
+func WithObserver(ctx context.Context, observe func(Attempt)) context.Context {
+	if outer, ok := ctx.Value(observerKey{}).(func(Attempt)); ok {
+		inner := observe
+		observe = func(a Attempt) { inner(a); outer(a) }
+	}
+	return context.WithValue(ctx, observerKey{}, observe)
+}
+
 // sleep is swapped in tests that must not wait.
 var sleep = func(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -55,8 +77,13 @@ var sleep = func(ctx context.Context, d time.Duration) error {
 // the next wait would outlast ctx's deadline less the reserve.
 func (p Policy) Do(ctx context.Context, fn func(ctx context.Context) error) error {
 	attempts := max(p.Attempts, 1)
+	observe, _ := ctx.Value(observerKey{}).(func(Attempt))
 	for i := 0; ; i++ {
+		start := time.Now()
 		err := fn(ctx)
+		if observe != nil {
+			observe(Attempt{N: i, Took: time.Since(start), Err: err})
+		}
 		if err == nil {
 			return nil
 		}

@@ -455,3 +455,29 @@ func TestOutOfTimeError(t *testing.T) {
 		t.Errorf("errors.As(wrapped, *OutOfTimeError) failed: %v", wrapped)
 	}
 }
+
+func TestObserverSeesEveryTry(t *testing.T) {
+	recordSleep(t)
+	var outer, inner []Attempt
+	ctx := WithObserver(context.Background(), func(a Attempt) { outer = append(outer, a) })
+	ctx = WithObserver(ctx, func(a Attempt) { inner = append(inner, a) })
+	fn, calls := script(retryable(0), retryable(0))
+	if err := (Policy{Attempts: 3}).Do(ctx, fn); err != nil || *calls != 3 {
+		t.Fatalf("err %v after %d calls", err, *calls)
+	}
+	for name, got := range map[string][]Attempt{"inner": inner, "outer": outer} {
+		if len(got) != 3 {
+			t.Fatalf("%s observer saw %d tries, want 3", name, len(got))
+		}
+		for i, a := range got {
+			if a.N != i || (a.Err == nil) != (i == 2) || a.Took < 0 {
+				t.Errorf("%s try %d = %+v", name, i, a)
+			}
+		}
+	}
+	// Without an observer nothing changes.
+	fn, calls = script(retryable(0))
+	if err := (Policy{Attempts: 3}).Do(context.Background(), fn); err != nil || *calls != 2 {
+		t.Fatalf("err %v after %d calls", err, *calls)
+	}
+}

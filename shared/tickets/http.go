@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/bearer"
+	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/retry"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
@@ -24,6 +25,14 @@ type Handler struct {
 	Service   *Service
 	Log       *slog.Logger
 	Misconfig *webhook.Misconfig
+	Metrics   Metrics // nil: none recorded
+}
+
+// Metrics is where the route counts what became of each delivery and each
+// retry queue record: a *metrics.Recorder in Lambda.
+type Metrics interface {
+	Delivery(o metrics.Outcome, d metrics.Downstream)
+	Redelivery(o metrics.Outcome, d metrics.Downstream)
 }
 
 // Answer is the 201 body.
@@ -42,13 +51,22 @@ type Queued struct {
 func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
 	ctx, cancel := context.WithTimeout(ctx, Budget)
 	defer cancel()
+	ctx, tally := h.tally(ctx)
+	resp, o, cause := h.serve(ctx, req)
+	h.recordDelivery(resp.Status, o, cause, tally)
+	return resp
+}
 
+// serve answers req, and says what became of it for the metrics: the
+// outcome when its status does not say it, and the Zendesk failure that
+// failed or queued it.
+func (h *Handler) serve(ctx context.Context, req webhook.Request) (webhook.Response, metrics.Outcome, error) {
 	if fail := h.authenticate(ctx, req); fail != nil {
-		return *fail
+		return *fail, "", nil
 	}
 	r, err := Parse(req.Body)
 	if err != nil {
-		return webhook.BadRequest(err)
+		return webhook.BadRequest(err), "", nil
 	}
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body, r.Identity())
 	created, err := h.Service.Create(ctx, r, key)
@@ -57,20 +75,76 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 			qerr := h.Service.enqueue(ctx, r, key)
 			if qerr == nil {
 				h.Log.WarnContext(ctx, "ticket queued for a retry", "error", err.Error())
-				return webhook.JSON(http.StatusAccepted, Queued{Message: "queued: the ticket will be filed once Zendesk answers", Queued: true})
+				return webhook.JSON(http.StatusAccepted, Queued{Message: "queued: the ticket will be filed once Zendesk answers", Queued: true}),
+					metrics.Queued, err
 			}
 			h.Log.ErrorContext(ctx, "the retry queue could not be written", "error", qerr.Error())
 		}
 		var ce *secrets.ConfigError
 		var ue *secrets.UnavailableError
 		if errors.As(err, &ce) || errors.As(err, &ue) {
-			return h.Misconfig.Fail(ctx, err)
+			return h.Misconfig.Fail(ctx, err), "", err
 		}
 		h.Log.WarnContext(ctx, "zendesk call failed", "error", err.Error())
-		return webhook.Fail(failure(err))
+		return webhook.Fail(failure(err)), "", err
 	}
 	h.Log.InfoContext(ctx, "ticket filed", "ticket_id", created.ID, "replayed", created.Replayed)
-	return webhook.JSON(http.StatusCreated, Answer{TicketID: created.ID, URL: created.URL})
+	o := metrics.Created
+	if created.Replayed {
+		o = metrics.Replayed
+	}
+	return webhook.JSON(http.StatusCreated, Answer{TicketID: created.ID, URL: created.URL}), o, nil
+}
+
+// Unconfigured is the route of a function whose variables are wrong: it
+// answers every request as mis does for err, and counts each as a failed
+// delivery of a misconfigured function.
+func Unconfigured(mis *webhook.Misconfig, m Metrics, err error) webhook.Handler {
+	if m == nil {
+		return mis.Unconfigured(err)
+	}
+	h := &Handler{Metrics: m}
+	return webhook.HandlerFunc(func(ctx context.Context, _ webhook.Request) webhook.Response {
+		resp := mis.Fail(ctx, err)
+		h.recordDelivery(resp.Status, "", nil, nil)
+		return resp
+	})
+}
+
+// tally counts the Zendesk requests made under the returned context, when
+// the handler records metrics.
+func (h *Handler) tally(ctx context.Context) (context.Context, *metrics.Tally) {
+	if h.Metrics == nil {
+		return ctx, nil
+	}
+	t := &metrics.Tally{}
+	return retry.WithObserver(ctx, func(a retry.Attempt) { t.Try(a.N, a.Took) }), t
+}
+
+// recordDelivery counts a webhook call answered with status: o, or the
+// outcome its status says; what it met in Zendesk; and a credential
+// failure when Zendesk refused the credentials (cause) or the function
+// is misconfigured (500).
+func (h *Handler) recordDelivery(status int, o metrics.Outcome, cause error, t *metrics.Tally) {
+	if h.Metrics == nil {
+		return
+	}
+	if o == "" {
+		o = metrics.OutcomeOf(status)
+	}
+	h.Metrics.Delivery(o, downstream(t, cause, status == http.StatusInternalServerError))
+}
+
+// downstream is t's tally with the Status of the Zendesk failure cause,
+// and whether the credentials failed.
+func downstream(t *metrics.Tally, cause error, misconfigured bool) metrics.Downstream {
+	d := t.Downstream()
+	var ze *zendesk.Error
+	if errors.As(cause, &ze) {
+		d.Status = metrics.StatusOf(ze.Status, ze.Timeout() || errors.Is(cause, context.DeadlineExceeded))
+	}
+	d.CredentialFailure = misconfigured || rejected(cause)
+	return d
 }
 
 // authenticate checks Braze's bearer token. A mismatch reads the secret

@@ -18,6 +18,7 @@ type Config struct {
 	Secrets          secrets.Source // the function's secret
 	Queue            queue.Sender   // the retry queue; nil: none
 	Filed            dedupe.Tickets // tickets filed from the queue; nil: none
+	Metrics          Metrics        // where deliveries are counted; nil: nowhere
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -25,7 +26,7 @@ type Config struct {
 func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	base, err := zendesk.BaseURL(cfg.ZendeskSubdomain, cfg.ZendeskBaseURL)
 	if err != nil {
-		return mis.Unconfigured(err)
+		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	svc := &Service{
 		// One attempt may not take the whole budget, so a retry can follow.
@@ -34,5 +35,5 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		Queue:   cfg.Queue,
 		Filed:   cfg.Filed,
 	}
-	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis}
+	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
 }

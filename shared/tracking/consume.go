@@ -8,6 +8,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/queue"
 )
 
@@ -16,6 +17,14 @@ type pending struct {
 	i     int // its index in the batch
 	q     queued
 	claim dedupe.Claim
+	seen  *redelivery
+}
+
+// redelivery is what became of one record, for the metrics.
+type redelivery struct {
+	outcome metrics.Outcome // Created, Failed or Dropped
+	err     error           // the failure, if any
+	tally   *metrics.Tally  // its requests, and those of a merged call it led
 }
 
 // Consume redelivers a batch of the retry queue's records, merging their
@@ -24,11 +33,17 @@ type pending struct {
 // (logged) leaves the queue; one that may pass later, or whose
 // credentials were refused (an operator fixes the secret and redrives it
 // from the dead-letter queue), stays.
+//
+// Each record is counted: its outcome, and the requests made for it; the
+// requests of a merged call are counted with its first record.
 func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.Result {
 	results := make([]queue.Result, len(records))
+	seen := make([]redelivery, len(records))
 	var ready []pending
 	for i, r := range records {
-		p, res, ok := h.claimRecord(ctx, i, r)
+		var rctx context.Context
+		rctx, seen[i].tally = h.tally(ctx)
+		p, res, ok := h.claimRecord(rctx, i, r, &seen[i])
 		if !ok {
 			results[i] = res
 			continue
@@ -36,17 +51,22 @@ func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.R
 		ready = append(ready, p)
 	}
 	for _, group := range pack(ready) {
-		err := h.sendGroup(ctx, group)
+		err := h.sendGroup(counting(ctx, group[0].seen.tally), group)
 		if again, _ := retryable(err); err != nil && !again && !rejected(err) && len(group) > 1 {
 			// Braze refused the merged call: one record may be at fault,
 			// so each goes alone and only a bad one is dropped.
 			for _, p := range group {
-				results[p.i] = h.settle(ctx, records[p.i], p, h.sendGroup(ctx, []pending{p}))
+				results[p.i] = h.settle(ctx, records[p.i], p, h.sendGroup(counting(ctx, p.seen.tally), []pending{p}))
 			}
 			continue
 		}
 		for _, p := range group {
 			results[p.i] = h.settle(ctx, records[p.i], p, err)
+		}
+	}
+	if h.Metrics != nil {
+		for _, r := range seen {
+			h.Metrics.Redelivery(r.outcome, downstream(r.tally, r.err, false))
 		}
 	}
 	return results
@@ -75,13 +95,15 @@ func (h *Handler) sendGroup(ctx context.Context, group []pending) error {
 
 // claimRecord decodes a record, claims its delivery and reads what it
 // lacks from Zendesk. ok is false when the record is settled already.
-func (h *Handler) claimRecord(ctx context.Context, i int, r queue.Record) (pending, queue.Result, bool) {
+// seen is where what became of the record is noted.
+func (h *Handler) claimRecord(ctx context.Context, i int, r queue.Record, seen *redelivery) (pending, queue.Result, bool) {
 	s := h.Service
 	var q queued
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
 	if err := dec.Decode(&q); err != nil || q.Invocation == "" {
 		h.Log.ErrorContext(ctx, "a retry queue message is not one of this function's; dropped", "message_id", r.ID)
+		seen.outcome = metrics.Dropped
 		return pending{}, queue.Result{}, false
 	}
 	deadline := s.deadline(ctx)
@@ -89,14 +111,17 @@ func (h *Handler) claimRecord(ctx context.Context, i int, r queue.Record) (pendi
 	switch {
 	case err != nil:
 		h.Log.WarnContext(ctx, "the dedupe table could not be reached; the record stays queued", "invocation_id", q.Invocation, "error", err.Error())
+		seen.outcome, seen.err = metrics.Failed, &StoreError{Err: err}
 		return pending{}, queue.Result{Failed: true, After: queue.Backoff(r.ReceiveCount)}, false
 	case claim.Outcome == dedupe.Duplicate:
 		h.Log.InfoContext(ctx, "queued delivery made already", "invocation_id", q.Invocation)
+		seen.outcome = metrics.Created // made, and off the queue
 		return pending{}, queue.Result{}, false
 	case claim.Outcome == dedupe.Busy:
+		seen.outcome = metrics.Failed
 		return pending{}, queue.Result{Failed: true, After: max(deadline.Sub(s.now()), time.Second)}, false
 	}
-	p := pending{i: i, q: q, claim: claim}
+	p := pending{i: i, q: q, claim: claim, seen: seen}
 	if err := s.Complete(ctx, &p.q.Message); err != nil {
 		return pending{}, h.settle(ctx, r, p, err), false
 	}
@@ -110,10 +135,13 @@ func (h *Handler) settle(ctx context.Context, r queue.Record, p pending, err err
 	if err == nil {
 		s.recordDone(ctx, inv, p.claim.Token, h.Log)
 		h.Log.InfoContext(ctx, "queued delivery made", "invocation_id", inv, "receive_count", r.ReceiveCount)
+		p.seen.outcome = metrics.Created
 		return queue.Result{}
 	}
+	p.seen.err = err
 	again, wait := retryable(err)
 	if again || rejected(err) {
+		p.seen.outcome = metrics.Failed
 		// Back to queued: Zendesk's retries stay duplicates, the next
 		// delivery of the record claims it again.
 		qctx, cancel := detached(ctx)
@@ -132,6 +160,7 @@ func (h *Handler) settle(ctx context.Context, r queue.Record, p pending, err err
 	// queue nor Zendesk tries it again, and logged for a person.
 	s.recordDone(ctx, inv, p.claim.Token, h.Log)
 	h.Log.ErrorContext(ctx, "queued delivery refused for good; dropped", "invocation_id", inv, "error", err.Error())
+	p.seen.outcome = metrics.Dropped
 	return queue.Result{}
 }
 

@@ -57,7 +57,11 @@ func (s *Service) Deliver(ctx context.Context, in Inbound, log *slog.Logger) (De
 		return d, nil
 	}
 	if again, _ := retryable(err); again && s.Queue != nil {
-		return s.enqueue(ctx, in, claim, log, err)
+		q, qerr := s.enqueue(ctx, in, claim, log, err)
+		if qerr == nil {
+			q.cause = err
+		}
+		return q, qerr
 	}
 	s.release(ctx, in.Invocation, claim.Token, log)
 	return d, err

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/metrics"
+	"github.com/brazezendesk/bridge/shared/retry"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
 	"github.com/brazezendesk/bridge/shared/zendesk"
@@ -36,6 +38,14 @@ type Handler struct {
 	Log       *slog.Logger
 	Misconfig *webhook.Misconfig
 	Now       func() time.Time // nil means time.Now
+	Metrics   Metrics          // nil: none recorded
+}
+
+// Metrics is where the route counts what became of each delivery and each
+// retry queue record: a *metrics.Recorder in Lambda.
+type Metrics interface {
+	Delivery(o metrics.Outcome, d metrics.Downstream)
+	Redelivery(o metrics.Outcome, d metrics.Downstream)
 }
 
 // Answer is the 200 (or 202) body.
@@ -61,23 +71,32 @@ const InvocationProperty = "zendesk_invocation_id"
 func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook.Response {
 	ctx, cancel := context.WithTimeout(ctx, Budget)
 	defer cancel()
+	ctx, tally := h.tally(ctx)
+	resp, o, cause := h.serve(ctx, req)
+	h.recordDelivery(resp.Status, o, cause, tally)
+	return resp
+}
 
+// serve answers req, and says what became of it for the metrics: the
+// outcome when its status does not say it, and the failure that failed or
+// queued it.
+func (h *Handler) serve(ctx context.Context, req webhook.Request) (webhook.Response, metrics.Outcome, error) {
 	invocation := strings.TrimSpace(req.Header[zendesk.InvocationIDHeader])
 	if len(invocation) > MaxInvocationID {
 		return webhook.BadRequest(webhook.Invalid(zendesk.InvocationIDHeader,
-			"X-Zendesk-Webhook-Invocation-Id is longer than %d bytes: it is not one Zendesk sent", MaxInvocationID))
+			"X-Zendesk-Webhook-Invocation-Id is longer than %d bytes: it is not one Zendesk sent", MaxInvocationID)), "", nil
 	}
 	signedAt, fail := h.verify(ctx, req)
 	if fail != nil {
-		return *fail
+		return *fail, "", nil
 	}
 	msg, err := Parse(req.Body, signedAt)
 	if err != nil {
-		return webhook.BadRequest(err)
+		return webhook.BadRequest(err), "", nil
 	}
 	if msg.Ignored != "" {
 		h.Log.InfoContext(ctx, "nothing to deliver", "reason", msg.Ignored)
-		return webhook.JSON(http.StatusOK, Answer{Message: "ignored: " + msg.Ignored})
+		return webhook.JSON(http.StatusOK, Answer{Message: "ignored: " + msg.Ignored}), metrics.Ignored, nil
 	}
 	sig := signatureKey(req.Header[zendesk.SignatureHeader])
 	if invocation == "" {
@@ -87,17 +106,80 @@ func (h *Handler) ServeWebhook(ctx context.Context, req webhook.Request) webhook
 	d, err := h.Service.Deliver(ctx, Inbound{Invocation: invocation, Signature: sig, SignedAt: signedAt, Message: msg}, h.Log)
 	switch {
 	case err != nil:
-		return h.fail(ctx, invocation, "delivery failed", err)
+		return h.fail(ctx, invocation, "delivery failed", err), "", err
 	case d.Duplicate:
 		h.Log.InfoContext(ctx, "duplicate invocation skipped", "invocation_id", invocation)
-		return webhook.JSON(http.StatusOK, Answer{Message: "already delivered", Duplicate: true})
+		return webhook.JSON(http.StatusOK, Answer{Message: "already delivered", Duplicate: true}), metrics.Duplicate, nil
 	case d.Queued:
 		h.Log.InfoContext(ctx, "delivery queued", "invocation_id", invocation)
-		return webhook.JSON(http.StatusAccepted, Answer{Message: "queued for delivery", Queued: true})
+		return webhook.JSON(http.StatusAccepted, Answer{Message: "queued for delivery", Queued: true}), metrics.Queued, d.cause
 	}
 	h.Log.InfoContext(ctx, "delivered to braze", "invocation_id", invocation,
 		"events", d.EventsProcessed, "attributes", d.AttributesProcessed, "purchases", d.PurchasesProcessed, "minor_errors", len(d.Errors))
-	return webhook.JSON(http.StatusOK, Answer{Message: "success", Result: d.Result})
+	return webhook.JSON(http.StatusOK, Answer{Message: "success", Result: d.Result}), metrics.Created, nil
+}
+
+// Unconfigured is the route of a function whose variables are wrong: it
+// answers every request as mis does for err, and counts each as a failed
+// delivery of a misconfigured function.
+func Unconfigured(mis *webhook.Misconfig, m Metrics, err error) webhook.Handler {
+	if m == nil {
+		return mis.Unconfigured(err)
+	}
+	h := &Handler{Metrics: m}
+	return webhook.HandlerFunc(func(ctx context.Context, _ webhook.Request) webhook.Response {
+		resp := mis.Fail(ctx, err)
+		h.recordDelivery(resp.Status, "", nil, nil)
+		return resp
+	})
+}
+
+// tally counts the Zendesk and Braze requests made under the returned
+// context, when the handler records metrics.
+func (h *Handler) tally(ctx context.Context) (context.Context, *metrics.Tally) {
+	if h.Metrics == nil {
+		return ctx, nil
+	}
+	t := &metrics.Tally{}
+	return counting(ctx, t), t
+}
+
+// counting is ctx under which the requests sent are added to t (nil: none).
+func counting(ctx context.Context, t *metrics.Tally) context.Context {
+	if t == nil {
+		return ctx
+	}
+	return retry.WithObserver(ctx, func(a retry.Attempt) { t.Try(a.N, a.Took) })
+}
+
+// recordDelivery counts a webhook call answered with status: o, or the
+// outcome its status says; what it met in Zendesk and Braze; and a
+// credential failure when either refused the credentials (cause) or the
+// function is misconfigured (500).
+func (h *Handler) recordDelivery(status int, o metrics.Outcome, cause error, t *metrics.Tally) {
+	if h.Metrics == nil {
+		return
+	}
+	if o == "" {
+		o = metrics.OutcomeOf(status)
+	}
+	h.Metrics.Delivery(o, downstream(t, cause, status == http.StatusInternalServerError))
+}
+
+// downstream is t's tally with the Status of the Braze or Zendesk failure
+// cause, and whether the credentials failed.
+func downstream(t *metrics.Tally, cause error, misconfigured bool) metrics.Downstream {
+	d := t.Downstream()
+	var be *braze.Error
+	var ze *zendesk.Error
+	switch {
+	case errors.As(cause, &be):
+		d.Status = metrics.StatusOf(be.Status, be.Timeout())
+	case errors.As(cause, &ze):
+		d.Status = metrics.StatusOf(ze.Status, ze.Timeout())
+	}
+	d.CredentialFailure = misconfigured || rejected(cause)
+	return d
 }
 
 // signatureKey is a digest of the signature header: unique per timestamp

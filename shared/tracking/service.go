@@ -29,6 +29,8 @@ type Delivery struct {
 	braze.Result
 	Duplicate bool // delivered or queued before, or a replay: nothing was sent
 	Queued    bool // on the retry queue, to be delivered by its consumer
+
+	cause error // why a delivery was queued rather than made, for the metrics
 }
 
 // Service delivers Zendesk webhooks to Braze, each once.

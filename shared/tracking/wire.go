@@ -23,6 +23,7 @@ type Config struct {
 	Dedupe            dedupe.Store   // shared by all containers; nil: this container's memory
 	Queue             queue.Sender   // the retry queue; nil: none
 	DeliveryMode      string         // "direct" (or "") or "queued"
+	Metrics           Metrics        // where deliveries are counted; nil: nowhere
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -30,7 +31,7 @@ type Config struct {
 func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	base, err := braze.Endpoint(cfg.BrazeRESTEndpoint)
 	if err != nil {
-		return mis.Unconfigured(err)
+		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	svc := &Service{
 		// One attempt may take 4 s, so that a retry still fits in the budget.
@@ -46,19 +47,19 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	case "", "direct":
 	case "queued":
 		if cfg.Queue == nil {
-			return mis.Unconfigured(errors.New("DELIVERY_MODE is queued, but RETRY_QUEUE_URL is not set"))
+			return Unconfigured(mis, cfg.Metrics, errors.New("DELIVERY_MODE is queued, but RETRY_QUEUE_URL is not set"))
 		}
 		svc.Queued = true
 	default:
-		return mis.Unconfigured(errors.New("DELIVERY_MODE must be direct or queued"))
+		return Unconfigured(mis, cfg.Metrics, errors.New("DELIVERY_MODE must be direct or queued"))
 	}
 	if strings.TrimSpace(cfg.ZendeskSubdomain+cfg.ZendeskBaseURL) != "" {
 		zd, err := zendesk.BaseURL(cfg.ZendeskSubdomain, cfg.ZendeskBaseURL)
 		if err != nil {
-			return mis.Unconfigured(err)
+			return Unconfigured(mis, cfg.Metrics, err)
 		}
 		// A read gets 3 s, so that a retry and the Braze call still fit.
 		svc.Zendesk = zendesk.New(zd, &http.Client{Timeout: 3 * time.Second})
 	}
-	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis}
+	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
 }
