@@ -110,7 +110,7 @@ func (s *Service) remember(ctx context.Context, key string, id int64) {
 	if s.Filed == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	s.Filed.RememberTicket(ctx, key, id)
 }

@@ -25,7 +25,7 @@ func (s *Service) enqueue(ctx context.Context, r *Request, key string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	return s.Queue.Send(ctx, body)
 }
