@@ -25,16 +25,8 @@ func (s *Service) requester(ctx context.Context, cred zendesk.Credentials, r *Re
 	if r.ExternalID == "" {
 		return s.byEmail(ctx, cred, r)
 	}
-	u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID)
-	if err != nil {
-		return 0, false, err
-	}
-	if u != nil {
-		if email == "" || strings.EqualFold(u.Email, email) {
-			return u.ID, false, nil
-		}
-		holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
-		return u.ID, holder != nil && holder.ID != u.ID, err
+	if u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID); err != nil || u != nil {
+		return s.held(ctx, cred, u, email, err)
 	}
 	want := zendesk.User{ExternalID: r.ExternalID, Name: firstNonEmpty(r.Requester.Name, email, r.ExternalID), Email: email, Phone: r.Requester.Phone}
 	if email != "" {
@@ -46,24 +38,45 @@ func (s *Service) requester(ctx context.Context, cred zendesk.Credentials, r *Re
 			// A person Zendesk knew by email alone: link them to Braze.
 			err := s.Zendesk.SetExternalID(ctx, cred, holder.ID, r.ExternalID)
 			if errors.Is(err, zendesk.ErrExternalIDTaken) {
-				return s.existing(ctx, cred, r.ExternalID, false)
+				return s.existing(ctx, cred, r.ExternalID, email)
 			}
 			return holder.ID, false, err
 		case holder != nil:
-			want.Email, conflict = "", true
+			want.Email = ""
 		}
 	}
 	created, err := s.Zendesk.CreateUser(ctx, cred, want)
 	if errors.Is(err, zendesk.ErrEmailTaken) && want.Email != "" {
-		// Zendesk's search had not seen the email's owner yet.
-		want.Email, conflict = "", true
+		// Either an earlier attempt made this very user and its answer was
+		// lost, or Zendesk's search had not seen the email's owner yet.
+		if u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID); err != nil || u != nil {
+			return s.held(ctx, cred, u, email, err)
+		}
+		want.Email = ""
 		created, err = s.Zendesk.CreateUser(ctx, cred, want)
 	}
 	if errors.Is(err, zendesk.ErrExternalIDTaken) {
-		// Another request made the user meanwhile.
-		return s.existing(ctx, cred, r.ExternalID, conflict)
+		// Another request (or a lost answer) made the user meanwhile.
+		return s.existing(ctx, cred, r.ExternalID, email)
 	}
-	return created.ID, conflict, err
+	if err != nil {
+		return 0, false, err
+	}
+	return s.held(ctx, cred, &created, email, nil)
+}
+
+// held is the ticket's requester u, the user holding its external id, and
+// whether email belongs to another user: then the ticket is tagged, so an
+// agent can merge the two if they are one person. err passes through.
+func (s *Service) held(ctx context.Context, cred zendesk.Credentials, u *zendesk.User, email string, err error) (int64, bool, error) {
+	if err != nil {
+		return 0, false, err
+	}
+	if email == "" || strings.EqualFold(u.Email, email) {
+		return u.ID, false, nil
+	}
+	holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+	return u.ID, holder != nil && holder.ID != u.ID, err
 }
 
 // byEmail returns the user who holds r's email, made with r's name and
@@ -86,12 +99,12 @@ func (s *Service) byEmail(ctx context.Context, cred zendesk.Credentials, r *Requ
 }
 
 // existing finds the user an external id was just found to belong to.
-func (s *Service) existing(ctx context.Context, cred zendesk.Credentials, externalID string, conflict bool) (int64, bool, error) {
+func (s *Service) existing(ctx context.Context, cred zendesk.Credentials, externalID, email string) (int64, bool, error) {
 	u, err := s.Zendesk.FindUserByExternalID(ctx, cred, externalID)
 	if err == nil && u == nil {
 		err = &zendesk.Error{Op: "find user", Status: 409, Description: "the external id is taken, but no user holds it"}
 	}
-	return userID(u), conflict, err
+	return s.held(ctx, cred, u, email, err)
 }
 
 func userID(u *zendesk.User) int64 {
