@@ -61,43 +61,8 @@ func only(t *testing.T, c *metricstest.Capture) metricstest.Line {
 	return l
 }
 
-// want is what a line must say: the counter and its outcome, the Status
-// dimension ("" none), the credential failure, and the retries (-1: no
-// Zendesk request, so no latency or retries at all).
-type want struct {
-	counter     string
-	outcome     metrics.Outcome
-	status      string
-	credentials bool
-	retries     int
-}
-
-func (w want) check(t *testing.T, l metricstest.Line) {
-	t.Helper()
-	if l.Values[w.counter] != 1 || l.Outcome() != string(w.outcome) {
-		t.Errorf("%s %s = %v, want 1 %s: %s", w.counter, l.Outcome(), l.Values[w.counter], w.outcome, l.Raw)
-	}
-	other := map[string]string{metrics.Deliveries: metrics.QueueRedeliveries, metrics.QueueRedeliveries: metrics.Deliveries}[w.counter]
-	if l.Has(other) {
-		t.Errorf("the line counts %s too: %s", other, l.Raw)
-	}
-	if got := l.Dimensions[metrics.DimStatus]; got != w.status || l.Has(metrics.DownstreamStatus) != (w.status != "") {
-		t.Errorf("Status = %q, want %q: %s", got, w.status, l.Raw)
-	}
-	if got := l.Values[metrics.CredentialFailures]; (got == 1) != w.credentials || !l.Has(metrics.CredentialFailures) {
-		t.Errorf("CredentialFailures = %v, want %v: %s", got, w.credentials, l.Raw)
-	}
-	if w.retries < 0 {
-		if l.Has(metrics.DownstreamLatency) || l.Has(metrics.Retries) {
-			t.Errorf("no Zendesk request was made, yet: %s", l.Raw)
-		}
-		return
-	}
-	if !l.Has(metrics.DownstreamLatency) || l.Values[metrics.DownstreamLatency] <= 0 || l.Values[metrics.Retries] != float64(w.retries) {
-		t.Errorf("latency %v, retries %v; want some latency and %d retries: %s",
-			l.Values[metrics.DownstreamLatency], l.Values[metrics.Retries], w.retries, l.Raw)
-	}
-}
+// want is what a line must say (metricstest.Want's fields, in order).
+var want = metricstest.Expect
 
 func TestMetricsOfWebhookCalls(t *testing.T) {
 	down3 := []zendesktest.Reply{{Status: 500}, {Status: 500}, {Status: 500}}
@@ -107,38 +72,38 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 		headers []string
 		body    string
 		status  int
-		want    want
+		want    metricstest.Want
 	}{
-		{name: "created", status: 201, want: want{metrics.Deliveries, metrics.Created, "", false, 0}},
+		{name: "created", status: 201, want: want(metrics.Deliveries, metrics.Created, "", false, 0)},
 		{name: "created after a retry", status: 201,
 			setup: func(f *fixture) { f.zd.Script(zendesktest.TicketsPath, zendesktest.Reply{Status: 502}) },
-			want:  want{metrics.Deliveries, metrics.Created, "", false, 1}},
+			want:  want(metrics.Deliveries, metrics.Created, "", false, 1)},
 		{name: "wrong token rejected", headers: []string{"authorization", "Bearer wrong-" + hookToken}, status: 401,
-			want: want{metrics.Deliveries, metrics.Rejected, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Rejected, "", false, -1)},
 		{name: "bad body rejected", body: `{"ticket": {"requester": {"email": "ada@example.com"}}}`, status: 400,
-			want: want{metrics.Deliveries, metrics.Rejected, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Rejected, "", false, -1)},
 		{name: "refused by Zendesk: rejected", status: 422,
 			setup: func(f *fixture) {
 				f.zd.Script(zendesktest.TicketsPath, zendesktest.Reply{Status: 422, Body: `{"error": "RecordInvalid", "description": "Subject: Not enjoying the app"}`})
 			},
-			want: want{metrics.Deliveries, metrics.Rejected, "422", false, 0}},
+			want: want(metrics.Deliveries, metrics.Rejected, "422", false, 0)},
 		{name: "Zendesk failing: failed", status: 502,
 			setup: func(f *fixture) { f.zd.Script(zendesktest.TicketsPath, down3...) },
-			want:  want{metrics.Deliveries, metrics.Failed, "500", false, 2}},
+			want:  want(metrics.Deliveries, metrics.Failed, "500", false, 2)},
 		{name: "token refused after a refetch", status: 502,
 			setup: func(f *fixture) { f.zd.SetCredentials(agentEmail, "zd-token-2") },
-			want:  want{metrics.Deliveries, metrics.Failed, "401", true, 0}},
+			want:  want(metrics.Deliveries, metrics.Failed, "401", true, 0)},
 		{name: "permissions refused", status: 502,
 			setup: func(f *fixture) { f.zd.Script(zendesktest.TicketsPath, zendesktest.Reply{Status: 403}) },
-			want:  want{metrics.Deliveries, metrics.Failed, "403", true, 0}},
+			want:  want(metrics.Deliveries, metrics.Failed, "403", true, 0)},
 		{name: "misconfigured secret", status: 500,
 			setup: func(f *fixture) { delete(f.src.vals, tickets.KeyToken) },
-			want:  want{metrics.Deliveries, metrics.Failed, "", true, -1}},
+			want:  want(metrics.Deliveries, metrics.Failed, "", true, -1)},
 		{name: "secret unavailable: failed, not credentials", status: 503,
 			setup: func(f *fixture) {
 				f.src.err = &secrets.UnavailableError{Secret: "test/secret", Fault: secrets.FaultThrottled, Err: errors.New("throttled")}
 			},
-			want: want{metrics.Deliveries, metrics.Failed, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Failed, "", false, -1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -153,7 +118,7 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 			if resp, _ := f.send(t, body, tc.headers...); resp.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.Status, tc.status, resp.Body)
 			}
-			tc.want.check(t, only(t, c))
+			tc.want.Check(t, only(t, c))
 		})
 	}
 }
@@ -163,11 +128,11 @@ func TestMetricsOfAReplay(t *testing.T) {
 	f := newFixture(t)
 	c := withMetrics(t, f)
 	f.send(t, seedBody)
-	want{metrics.Deliveries, metrics.Created, "", false, 0}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Created, "", false, 0).Check(t, only(t, c))
 	if resp, _ := f.send(t, seedBody); resp.Status != 201 {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
 	}
-	want{metrics.Deliveries, metrics.Replayed, "", false, 0}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Replayed, "", false, 0).Check(t, only(t, c))
 }
 
 // A ticket queued in an outage, then filed by the consumer: one line each.
@@ -179,25 +144,25 @@ func TestMetricsOfAQueuedTicket(t *testing.T) {
 	if resp, _ := f.send(t, seedBody, "idempotency-key", "dispatch-9"); resp.Status != 202 {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
 	}
-	want{metrics.Deliveries, metrics.Queued, "503", false, 2}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Queued, "503", false, 2).Check(t, only(t, c))
 
 	f.clock = f.clock.Add(time.Hour)
 	if res := consume(t, f, q); res[0].Failed {
 		t.Fatalf("%+v", res)
 	}
-	want{metrics.QueueRedeliveries, metrics.Created, "", false, 0}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Created, "", false, 0).Check(t, only(t, c))
 }
 
 func TestMetricsOfQueueRecords(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		script []zendesktest.Reply
-		want   want
+		want   metricstest.Want
 	}{
-		{"filed", nil, want{metrics.QueueRedeliveries, metrics.Created, "", false, 0}},
-		{"still down", down, want{metrics.QueueRedeliveries, metrics.Failed, "503", false, 2}},
-		{"token revoked", []zendesktest.Reply{{Status: 401}, {Status: 401}}, want{metrics.QueueRedeliveries, metrics.Failed, "401", true, 0}},
-		{"refused for good", []zendesktest.Reply{{Status: 422, Body: `{"error": "RecordInvalid"}`}}, want{metrics.QueueRedeliveries, metrics.Dropped, "422", false, 0}},
+		{"filed", nil, want(metrics.QueueRedeliveries, metrics.Created, "", false, 0)},
+		{"still down", down, want(metrics.QueueRedeliveries, metrics.Failed, "503", false, 2)},
+		{"token revoked", []zendesktest.Reply{{Status: 401}, {Status: 401}}, want(metrics.QueueRedeliveries, metrics.Failed, "401", true, 0)},
+		{"refused for good", []zendesktest.Reply{{Status: 422, Body: `{"error": "RecordInvalid"}`}}, want(metrics.QueueRedeliveries, metrics.Dropped, "422", false, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -210,7 +175,7 @@ func TestMetricsOfQueueRecords(t *testing.T) {
 			f.clock = f.clock.Add(time.Hour)
 			f.zd.Script(zendesktest.TicketsPath, tc.script...)
 			consume(t, f, q)
-			tc.want.check(t, only(t, c))
+			tc.want.Check(t, only(t, c))
 		})
 	}
 }
@@ -222,7 +187,7 @@ func TestMetricsOfAForeignQueueMessage(t *testing.T) {
 	if len(res) != 1 || res[0].Failed {
 		t.Fatalf("%+v", res)
 	}
-	want{metrics.QueueRedeliveries, metrics.Dropped, "", false, -1}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Dropped, "", false, -1).Check(t, only(t, c))
 }
 
 // A function whose variables are wrong counts every call as a failed
@@ -238,10 +203,10 @@ func TestMetricsOfAnUnconfiguredFunction(t *testing.T) {
 			t.Fatalf("%d %s", resp.Status, resp.Body)
 		}
 	}
-	want{metrics.Deliveries, metrics.Failed, "", true, -1}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Failed, "", true, -1).Check(t, only(t, c))
 	direct := tickets.Unconfigured(mis, c, errors.New("SECRET_ID is not set"))
 	direct.ServeWebhook(context.Background(), webhook.Request{})
-	want{metrics.Deliveries, metrics.Failed, "", true, -1}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Failed, "", true, -1).Check(t, only(t, c))
 }
 
 // Without metrics the route answers exactly as with them.

@@ -57,43 +57,8 @@ func only(t *testing.T, c *metricstest.Capture) metricstest.Line {
 	return lines[0]
 }
 
-// want is what a line must say: the counter and its outcome, the Status
-// dimension ("" none), the credential failure, and the retries (-1: no
-// Zendesk or Braze request, so no latency or retries at all).
-type want struct {
-	counter     string
-	outcome     metrics.Outcome
-	status      string
-	credentials bool
-	retries     int
-}
-
-func (w want) check(t *testing.T, l metricstest.Line) {
-	t.Helper()
-	if l.Values[w.counter] != 1 || l.Outcome() != string(w.outcome) {
-		t.Errorf("%s %s = %v, want 1 %s: %s", w.counter, l.Outcome(), l.Values[w.counter], w.outcome, l.Raw)
-	}
-	other := map[string]string{metrics.Deliveries: metrics.QueueRedeliveries, metrics.QueueRedeliveries: metrics.Deliveries}[w.counter]
-	if l.Has(other) {
-		t.Errorf("the line counts %s too: %s", other, l.Raw)
-	}
-	if got := l.Dimensions[metrics.DimStatus]; got != w.status || l.Has(metrics.DownstreamStatus) != (w.status != "") {
-		t.Errorf("Status = %q, want %q: %s", got, w.status, l.Raw)
-	}
-	if got := l.Values[metrics.CredentialFailures]; (got == 1) != w.credentials || !l.Has(metrics.CredentialFailures) {
-		t.Errorf("CredentialFailures = %v, want %v: %s", got, w.credentials, l.Raw)
-	}
-	if w.retries < 0 {
-		if l.Has(metrics.DownstreamLatency) || l.Has(metrics.Retries) {
-			t.Errorf("no downstream request was made, yet: %s", l.Raw)
-		}
-		return
-	}
-	if !l.Has(metrics.DownstreamLatency) || l.Values[metrics.DownstreamLatency] <= 0 || l.Values[metrics.Retries] != float64(w.retries) {
-		t.Errorf("latency %v, retries %v; want some latency and %d retries: %s",
-			l.Values[metrics.DownstreamLatency], l.Values[metrics.Retries], w.retries, l.Raw)
-	}
-}
+// want is what a line must say (metricstest.Want's fields, in order).
+var want = metricstest.Expect
 
 func TestMetricsOfWebhookCalls(t *testing.T) {
 	fail3 := func(status int) []brazetest.Reply {
@@ -107,14 +72,14 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 		extra  []string
 		within time.Duration // the caller's deadline; 0: none
 		status int
-		want   want
+		want   metricstest.Want
 	}{
-		{name: "created", status: 200, want: want{metrics.Deliveries, metrics.Created, "", false, 0}},
+		{name: "created", status: 200, want: want(metrics.Deliveries, metrics.Created, "", false, 0)},
 		{name: "created after a retry", status: 200,
 			setup: func(t *testing.T, f *fixture) { f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 502}) },
-			want:  want{metrics.Deliveries, metrics.Created, "", false, 1}},
+			want:  want(metrics.Deliveries, metrics.Created, "", false, 1)},
 		{name: "ignored", body: `{"type": "zen:event-type:user.created", "detail": {"id": "1", "email": "ada@example.com"}}`, status: 200,
-			want: want{metrics.Deliveries, metrics.Ignored, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Ignored, "", false, -1)},
 		{name: "busy elsewhere: duplicate", status: 409,
 			setup: func(t *testing.T, f *fixture) {
 				c, err := f.h.Service.Dedupe.Claim(context.Background(), dedupe.ClaimRequest{ID: "inv-1", Deadline: time.Now().Add(time.Minute)})
@@ -122,42 +87,42 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 					t.Fatal(c, err)
 				}
 			},
-			want: want{metrics.Deliveries, metrics.Duplicate, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Duplicate, "", false, -1)},
 		{name: "queued mode", status: 202,
 			setup: func(t *testing.T, f *fixture) { withQueue(f, true) },
-			want:  want{metrics.Deliveries, metrics.Queued, "", false, -1}},
+			want:  want(metrics.Deliveries, metrics.Queued, "", false, -1)},
 		{name: "bad signature rejected", extra: []string{zendesk.SignatureHeader, "bm90IGl0"}, status: 401,
-			want: want{metrics.Deliveries, metrics.Rejected, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Rejected, "", false, -1)},
 		{name: "invocation id too long rejected", inv: "inv-" + strings.Repeat("x", tracking.MaxInvocationID), status: 400,
-			want: want{metrics.Deliveries, metrics.Rejected, "", false, -1}},
+			want: want(metrics.Deliveries, metrics.Rejected, "", false, -1)},
 		{name: "body refused by Braze: rejected", status: 400,
 			setup: func(t *testing.T, f *fixture) {
 				f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 400, Body: `{"message": "Not enjoying the app is invalid"}`})
 			},
-			want: want{metrics.Deliveries, metrics.Rejected, "400", false, 0}},
+			want: want(metrics.Deliveries, metrics.Rejected, "400", false, 0)},
 		{name: "Braze failing: failed", status: 503,
 			setup: func(t *testing.T, f *fixture) { f.bz.Script(brazetest.TrackPath, fail3(500)...) },
-			want:  want{metrics.Deliveries, metrics.Failed, "500", false, 2}},
+			want:  want(metrics.Deliveries, metrics.Failed, "500", false, 2)},
 		{name: "Braze timing out: failed", within: 700 * time.Millisecond, status: 503,
 			setup: func(t *testing.T, f *fixture) {
 				f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 200, Delay: 20 * time.Second})
 			},
-			want: want{metrics.Deliveries, metrics.Failed, "timeout", false, 0}},
+			want: want(metrics.Deliveries, metrics.Failed, "timeout", false, 0)},
 		{name: "API key refused after a refetch", status: 502,
 			setup: func(t *testing.T, f *fixture) { f.bz.Script(brazetest.TrackPath, fail3(401)...) },
-			want:  want{metrics.Deliveries, metrics.Failed, "401", true, 0}},
+			want:  want(metrics.Deliveries, metrics.Failed, "401", true, 0)},
 		{name: "Zendesk read refused", body: event("ticket.created", 9, 77, ``), status: 502,
 			setup: func(t *testing.T, f *fixture) { f.zd.SetCredentials(zdAgent, "another-token") },
-			want:  want{metrics.Deliveries, metrics.Failed, "401", true, 0}},
+			want:  want(metrics.Deliveries, metrics.Failed, "401", true, 0)},
 		{name: "dedupe table unreachable: failed", status: 503,
 			setup: func(t *testing.T, f *fixture) { f.h.Service.Dedupe = brokenStore{} },
-			want:  want{metrics.Deliveries, metrics.Failed, "", false, -1}},
+			want:  want(metrics.Deliveries, metrics.Failed, "", false, -1)},
 		{name: "misconfigured secret", status: 500,
 			setup: func(t *testing.T, f *fixture) { delete(f.src.vals, tracking.KeyAPIKey) },
-			want:  want{metrics.Deliveries, metrics.Failed, "", true, -1}},
+			want:  want(metrics.Deliveries, metrics.Failed, "", true, -1)},
 		{name: "no Zendesk account for an event webhook: misconfigured", body: event("ticket.created", 9, 77, ``), status: 500,
 			setup: func(t *testing.T, f *fixture) { f.h.Service.Zendesk = nil },
-			want:  want{metrics.Deliveries, metrics.Failed, "", true, -1}},
+			want:  want(metrics.Deliveries, metrics.Failed, "", true, -1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -182,7 +147,7 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 			if resp.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.Status, tc.status, resp.Body)
 			}
-			tc.want.check(t, only(t, c))
+			tc.want.Check(t, only(t, c))
 		})
 	}
 }
@@ -208,12 +173,12 @@ func TestMetricsOfDuplicates(t *testing.T) {
 	f := newFixture(t)
 	c := withMetrics(t, f)
 	f.send(t, flat, "inv-1")
-	want{metrics.Deliveries, metrics.Created, "", false, 0}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Created, "", false, 0).Check(t, only(t, c))
 	for _, inv := range []string{"inv-1", "inv-forged"} {
 		if resp, out := f.send(t, flat, inv); resp.Status != 200 || out["duplicate"] != true {
 			t.Fatalf("%s: %d %s", inv, resp.Status, resp.Body)
 		}
-		want{metrics.Deliveries, metrics.Duplicate, "", false, -1}.check(t, only(t, c))
+		want(metrics.Deliveries, metrics.Duplicate, "", false, -1).Check(t, only(t, c))
 	}
 }
 
@@ -226,30 +191,30 @@ func TestMetricsOfAQueuedDelivery(t *testing.T) {
 	if resp, _ := f.send(t, flat, "inv-q"); resp.Status != 202 {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
 	}
-	want{metrics.Deliveries, metrics.Queued, "503", false, 2}.check(t, only(t, c))
+	want(metrics.Deliveries, metrics.Queued, "503", false, 2).Check(t, only(t, c))
 	f.clock = f.clock.Add(time.Hour)
 	if res := drain(t, f, q); res[0].Failed {
 		t.Fatalf("%+v", res)
 	}
-	want{metrics.QueueRedeliveries, metrics.Created, "", false, 0}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Created, "", false, 0).Check(t, only(t, c))
 	// SQS delivers the record again: made already, off the queue.
 	q.Send(context.Background(), []byte(`{"invocation_id": "inv-q", "message": {"events": [{"external_id": "user-123", "name": "x"}]}}`))
 	drain(t, f, q)
-	want{metrics.QueueRedeliveries, metrics.Created, "", false, -1}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Created, "", false, -1).Check(t, only(t, c))
 }
 
 func TestMetricsOfQueueRecords(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		script []brazetest.Reply
-		want   want
+		want   metricstest.Want
 	}{
-		{"accepted", nil, want{metrics.QueueRedeliveries, metrics.Created, "", false, 0}},
+		{"accepted", nil, want(metrics.QueueRedeliveries, metrics.Created, "", false, 0)},
 		{"rate limited", []brazetest.Reply{{Status: 429, Header: map[string]string{"Retry-After": "120"}}},
-			want{metrics.QueueRedeliveries, metrics.Failed, "429", false, 0}},
-		{"failing", []brazetest.Reply{{Status: 500}, {Status: 500}, {Status: 500}}, want{metrics.QueueRedeliveries, metrics.Failed, "500", false, 2}},
-		{"key refused", []brazetest.Reply{{Status: 401}, {Status: 401}}, want{metrics.QueueRedeliveries, metrics.Failed, "401", true, 0}},
-		{"body refused", []brazetest.Reply{{Status: 400, Body: `{"message": "Invalid"}`}}, want{metrics.QueueRedeliveries, metrics.Dropped, "400", false, 0}},
+			want(metrics.QueueRedeliveries, metrics.Failed, "429", false, 0)},
+		{"failing", []brazetest.Reply{{Status: 500}, {Status: 500}, {Status: 500}}, want(metrics.QueueRedeliveries, metrics.Failed, "500", false, 2)},
+		{"key refused", []brazetest.Reply{{Status: 401}, {Status: 401}}, want(metrics.QueueRedeliveries, metrics.Failed, "401", true, 0)},
+		{"body refused", []brazetest.Reply{{Status: 400, Body: `{"message": "Invalid"}`}}, want(metrics.QueueRedeliveries, metrics.Dropped, "400", false, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -260,7 +225,7 @@ func TestMetricsOfQueueRecords(t *testing.T) {
 			c := withMetrics(t, f)
 			f.bz.Script(brazetest.TrackPath, tc.script...)
 			drain(t, f, q)
-			tc.want.check(t, only(t, c))
+			tc.want.Check(t, only(t, c))
 		})
 	}
 }
@@ -272,14 +237,14 @@ func TestMetricsOfForeignAndUnreachableRecords(t *testing.T) {
 	if len(res) != 1 || res[0].Failed {
 		t.Fatalf("%+v", res)
 	}
-	want{metrics.QueueRedeliveries, metrics.Dropped, "", false, -1}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Dropped, "", false, -1).Check(t, only(t, c))
 
 	f.h.Service.Dedupe = brokenStore{}
 	res = f.h.Consume(context.Background(), []queue.Record{{ID: "m-2", Body: []byte(`{"invocation_id": "inv-z", "message": {}}`)}})
 	if len(res) != 1 || !res[0].Failed {
 		t.Fatalf("%+v", res)
 	}
-	want{metrics.QueueRedeliveries, metrics.Failed, "", false, -1}.check(t, only(t, c))
+	want(metrics.QueueRedeliveries, metrics.Failed, "", false, -1).Check(t, only(t, c))
 }
 
 // Records merged into one /users/track call are each counted, and the
@@ -330,6 +295,6 @@ func TestMetricsOfAnUnconfiguredFunction(t *testing.T) {
 		if resp := h.ServeWebhook(context.Background(), webhook.Request{Body: []byte(flat)}); resp.Status != http.StatusInternalServerError {
 			t.Fatalf("%d %s", resp.Status, resp.Body)
 		}
-		want{metrics.Deliveries, metrics.Failed, "", true, -1}.check(t, only(t, c))
+		want(metrics.Deliveries, metrics.Failed, "", true, -1).Check(t, only(t, c))
 	}
 }
