@@ -98,10 +98,10 @@ func container(t *testing.T, hc *http.Client, zdURL string, store dedupe.Tickets
 	if err != nil {
 		t.Fatal(err)
 	}
-	zc := zendesk.New(base, hc)
-	zc.Retry = inCall
-	cache := secrets.NewCache(faulttest.Secret{tickets.KeyEmail: agent, tickets.KeyToken: zdToken, tickets.KeyWebhookToken: hookToken}, secrets.DefaultTTL)
+	cache := secrets.NewCache(faulttest.Secret{zendesk.KeyEmail: agent, zendesk.KeyAPIToken: zdToken, tickets.KeyWebhookToken: hookToken}, secrets.DefaultTTL)
 	cache.Now = clock.Now
+	zc := zendesk.New(base, hc, zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, nil))
+	zc.Retry = inCall
 	svc := &tickets.Service{Zendesk: zc, Secrets: cache, Queue: q, Filed: store, Now: clock.Now}
 	return &tickets.Handler{Service: svc}
 }

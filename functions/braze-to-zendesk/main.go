@@ -36,6 +36,8 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		Secrets:          src,
 		Filed:            parts.Tickets,
 		Metrics:          m,
+		// Deployments still on a Zendesk API token show on the dashboard.
+		LegacyZendeskToken: m.LegacyZendeskTokenUsed,
 	}
 	f := lambdaio.Function{Refused: m.Answered}
 	if parts.Queue != nil {

@@ -121,10 +121,10 @@ func container(t *testing.T, bzc, zdc *http.Client, bzURL, zdURL string, store d
 	if err != nil {
 		t.Fatal(err)
 	}
-	zc := zendesk.New(zbase, zdc)
-	zc.Retry = inCall
 	cache := secrets.NewCache(faulttest.Secret(secret()), secrets.DefaultTTL)
 	cache.Now = clock.Now
+	zc := zendesk.New(zbase, zdc, zendesk.NewSecretAuth(cache, zbase, zdc, zendesk.ScopesReadTickets, nil))
+	zc.Retry = inCall
 	svc := &tracking.Service{Braze: bc, Secrets: cache, Dedupe: store, Zendesk: zc, Queue: q, Now: clock.Now}
 	return &tracking.Handler{Service: svc, Now: clock.Now}
 }

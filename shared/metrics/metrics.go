@@ -45,6 +45,10 @@ const (
 	// QueueRedeliveries counts records consumed from the retry queue, by
 	// Outcome (Created, Failed or Dropped).
 	QueueRedeliveries = "QueueRedeliveries"
+	// LegacyZendeskToken counts containers that call Zendesk with an API
+	// token, which Zendesk switches off on 30 April 2027: the deployments
+	// still to move to OAuth.
+	LegacyZendeskToken = "LegacyZendeskToken"
 )
 
 // Dimension names.
@@ -224,6 +228,17 @@ func (r *Recorder) Answered(status int) {
 	r.Delivery(OutcomeOf(status), Downstream{CredentialFailure: status == 500})
 }
 
+// LegacyZendeskTokenUsed records one container calling Zendesk with an
+// API token rather than OAuth (once per container).
+func (r *Recorder) LegacyZendeskTokenUsed() {
+	if r == nil {
+		return
+	}
+	line := map[string]any{DimFunction: r.function, LegacyZendeskToken: 1, "_aws": envelope{Timestamp: r.now().UnixMilli(),
+		CloudWatchMetrics: []directive{{Namespace: Namespace, Dimensions: [][]string{{DimFunction}}, Metrics: []metricDef{{LegacyZendeskToken, UnitCount}}}}}}
+	r.writeLine(line)
+}
+
 // Nop records nothing: for tests and local runs.
 type Nop struct{}
 
@@ -277,11 +292,19 @@ func (r *Recorder) write(counter string, o Outcome, d Downstream) {
 		line[DimStatus] = status
 		line[DownstreamStatus] = 1
 	}
-	now := time.Now
+	line["_aws"] = envelope{Timestamp: r.now().UnixMilli(), CloudWatchMetrics: dirs}
+	r.writeLine(line)
+}
+
+func (r *Recorder) now() time.Time {
 	if r.Now != nil {
-		now = r.Now
+		return r.Now()
 	}
-	line["_aws"] = envelope{Timestamp: now().UnixMilli(), CloudWatchMetrics: dirs}
+	return time.Now()
+}
+
+// writeLine prints one EMF line.
+func (r *Recorder) writeLine(line map[string]any) {
 	b, err := json.Marshal(line)
 	if err != nil {
 		return // every value is a string or a number: cannot happen

@@ -8,7 +8,6 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/metrics"
 	"github.com/brazezendesk/bridge/shared/queue"
-	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
 // lookupAfter is how old a queued ticket may get before Zendesk may have
@@ -79,15 +78,11 @@ func (s *Service) fileQueued(ctx context.Context, q *queued) (int64, error) {
 		}
 	}
 	if s.now().Sub(q.QueuedAt) >= lookupAfter {
-		var found int64
 		ext := q.Key
 		if v, ok := q.Request.Ticket["external_id"].(string); ok && v != "" {
 			ext = v
 		}
-		err := s.withCredentials(ctx, func(cred zendesk.Credentials) (err error) {
-			found, err = s.Zendesk.FindTicketByExternalID(ctx, cred, ext)
-			return err
-		})
+		found, err := s.Zendesk.FindTicketByExternalID(ctx, ext)
 		if err != nil {
 			return 0, err
 		}

@@ -174,6 +174,10 @@ func (h *Handler) authenticate(ctx context.Context, req webhook.Request) *webhoo
 // failure maps a Zendesk failure to the answer Braze should get: 4xx for
 // what a retry cannot fix, 429/5xx (which Braze retries) for what it can.
 func failure(err error) *webhook.Error {
+	var ce *zendesk.CredentialError
+	if errors.As(err, &ce) {
+		return webhook.Errorf(http.StatusBadGateway, ce.Reason)
+	}
 	var ze *zendesk.Error
 	if !errors.As(err, &ze) {
 		return webhook.Errorf(http.StatusBadGateway, "Zendesk could not be reached")
@@ -186,10 +190,9 @@ func failure(err error) *webhook.Error {
 	case ze.Status == 0:
 		return webhook.Errorf(http.StatusBadGateway, "Zendesk could not be reached")
 	case ze.Status == http.StatusUnauthorized:
-		return webhook.Errorf(http.StatusBadGateway,
-			"Zendesk rejected zendesk_email / zendesk_api_token from the secret, also after reading it again: fix them in the secret")
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk rejected the credentials from the secret, also after renewing them: fix them in the secret")
 	case ze.Status == http.StatusForbidden:
-		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the API token's agent may not create tickets or users")
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the user the bridge acts as (the OAuth client's owner, or the API token's agent) may not create tickets or users")
 	case ze.Status == http.StatusNotFound:
 		return webhook.Errorf(http.StatusBadGateway, "Zendesk answered 404: check ZENDESK_SUBDOMAIN")
 	case ze.Status == http.StatusTooManyRequests:

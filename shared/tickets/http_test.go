@@ -63,16 +63,16 @@ func newFixture(t *testing.T) *fixture {
 	zd := zendesktest.New(agentEmail, apiToken)
 	t.Cleanup(zd.Close)
 	base, _ := url.Parse(zd.URL)
-	client := zendesk.New(base, zd.Client())
-	client.Retry.Base = 5 * time.Millisecond
 	src := &memSource{vals: map[string]string{
-		tickets.KeyWebhookToken: hookToken, tickets.KeyEmail: agentEmail, tickets.KeyToken: apiToken,
+		tickets.KeyWebhookToken: hookToken, zendesk.KeyEmail: agentEmail, zendesk.KeyAPIToken: apiToken,
 	}}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	f := &fixture{zd: zd, src: src, logs: logs, clock: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	cache := secrets.NewCache(src, time.Hour)
 	cache.Now = func() time.Time { return f.clock }
+	client := zendesk.New(base, zd.Client(), zendesk.NewSecretAuth(cache, base, zd.Client(), zendesk.ScopesFileTickets, log))
+	client.Retry.Base = 5 * time.Millisecond
 	f.h = &tickets.Handler{
 		Service:   &tickets.Service{Zendesk: client, Secrets: cache},
 		Log:       log,
@@ -326,7 +326,7 @@ func TestRotatedTokenIsRefetchedOnce(t *testing.T) {
 	f := newFixture(t)
 	f.send(t, seedBody) // warm the cache with the old token
 	f.zd.SetCredentials(agentEmail, "zd-token-2")
-	f.src.vals[tickets.KeyToken] = "zd-token-2"
+	f.src.vals[zendesk.KeyAPIToken] = "zd-token-2"
 	loads := f.src.loads
 	resp, _ := f.send(t, strings.Replace(seedBody, "Not enjoying", "Still not enjoying", 1))
 	if resp.Status != 201 {
@@ -350,8 +350,8 @@ func TestRotatedTokenIsRefetchedOnce(t *testing.T) {
 
 func TestMisconfiguredSecret(t *testing.T) {
 	f := newFixture(t)
-	delete(f.src.vals, tickets.KeyToken)
-	delete(f.src.vals, tickets.KeyEmail)
+	delete(f.src.vals, zendesk.KeyAPIToken)
+	delete(f.src.vals, zendesk.KeyEmail)
 	resp, out := f.send(t, seedBody)
 	if resp.Status != 500 || !strings.Contains(out["error"].(string), "zendesk_api_token") || !strings.Contains(out["error"].(string), "zendesk_email") {
 		t.Fatalf("status = %d, %v", resp.Status, out)
@@ -426,11 +426,11 @@ func TestSecretUnavailable(t *testing.T) {
 // after the cache's TTL.
 func TestFilledKeyIsSeenSoon(t *testing.T) {
 	f := newFixture(t)
-	delete(f.src.vals, tickets.KeyToken)
+	delete(f.src.vals, zendesk.KeyAPIToken)
 	if resp, _ := f.send(t, seedBody); resp.Status != 500 {
 		t.Fatalf("%d", resp.Status)
 	}
-	f.src.vals[tickets.KeyToken] = apiToken
+	f.src.vals[zendesk.KeyAPIToken] = apiToken
 	f.clock = f.clock.Add(11 * time.Second)
 	if resp, _ := f.send(t, seedBody); resp.Status != 201 {
 		t.Fatalf("11 s after the key was filled: %d %s", resp.Status, resp.Body)

@@ -16,6 +16,7 @@ import (
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tickets"
 	"github.com/brazezendesk/bridge/shared/webhook"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -97,7 +98,7 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 			setup: func(f *fixture) { f.zd.Script(zendesktest.TicketsPath, zendesktest.Reply{Status: 403}) },
 			want:  want(metrics.Deliveries, metrics.Failed, "403", true, 0)},
 		{name: "misconfigured secret", status: 500,
-			setup: func(f *fixture) { delete(f.src.vals, tickets.KeyToken) },
+			setup: func(f *fixture) { delete(f.src.vals, zendesk.KeyAPIToken) },
 			want:  want(metrics.Deliveries, metrics.Failed, "", true, -1)},
 		{name: "secret unavailable: failed, not credentials", status: 503,
 			setup: func(f *fixture) {

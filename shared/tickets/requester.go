@@ -20,76 +20,76 @@ import (
 //
 // The answer depends only on what Zendesk holds, not on what this call
 // changed, so a retry builds the same ticket body for its idempotency key.
-func (s *Service) requester(ctx context.Context, cred zendesk.Credentials, r *Request) (id int64, conflict bool, err error) {
+func (s *Service) requester(ctx context.Context, r *Request) (id int64, conflict bool, err error) {
 	email := r.Requester.Email
 	if r.ExternalID == "" {
-		return s.byEmail(ctx, cred, r)
+		return s.byEmail(ctx, r)
 	}
-	if u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID); err != nil || u != nil {
-		return s.held(ctx, cred, u, email, err)
+	if u, err := s.Zendesk.FindUserByExternalID(ctx, r.ExternalID); err != nil || u != nil {
+		return s.held(ctx, u, email, err)
 	}
 	want := zendesk.User{ExternalID: r.ExternalID, Name: firstNonEmpty(r.Requester.Name, email, r.ExternalID), Email: email, Phone: r.Requester.Phone}
 	if email != "" {
-		holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+		holder, err := s.Zendesk.FindUserByEmail(ctx, email)
 		switch {
 		case err != nil:
 			return 0, false, err
 		case holder != nil && holder.ExternalID == "":
 			// A person Zendesk knew by email alone: link them to Braze.
-			err := s.Zendesk.SetExternalID(ctx, cred, holder.ID, r.ExternalID)
+			err := s.Zendesk.SetExternalID(ctx, holder.ID, r.ExternalID)
 			if errors.Is(err, zendesk.ErrExternalIDTaken) {
-				return s.existing(ctx, cred, r.ExternalID, email)
+				return s.existing(ctx, r.ExternalID, email)
 			}
 			return holder.ID, false, err
 		case holder != nil:
 			want.Email = ""
 		}
 	}
-	created, err := s.Zendesk.CreateUser(ctx, cred, want)
+	created, err := s.Zendesk.CreateUser(ctx, want)
 	if errors.Is(err, zendesk.ErrEmailTaken) && want.Email != "" {
 		// Either an earlier attempt made this very user and its answer was
 		// lost, or Zendesk's search had not seen the email's owner yet.
-		if u, err := s.Zendesk.FindUserByExternalID(ctx, cred, r.ExternalID); err != nil || u != nil {
-			return s.held(ctx, cred, u, email, err)
+		if u, err := s.Zendesk.FindUserByExternalID(ctx, r.ExternalID); err != nil || u != nil {
+			return s.held(ctx, u, email, err)
 		}
 		want.Email = ""
-		created, err = s.Zendesk.CreateUser(ctx, cred, want)
+		created, err = s.Zendesk.CreateUser(ctx, want)
 	}
 	if errors.Is(err, zendesk.ErrExternalIDTaken) {
 		// Another request (or a lost answer) made the user meanwhile.
-		return s.existing(ctx, cred, r.ExternalID, email)
+		return s.existing(ctx, r.ExternalID, email)
 	}
 	if err != nil {
 		return 0, false, err
 	}
-	return s.held(ctx, cred, &created, email, nil)
+	return s.held(ctx, &created, email, nil)
 }
 
 // held is the ticket's requester u, the user holding its external id, and
 // whether email belongs to another user: then the ticket is tagged, so an
 // agent can merge the two if they are one person. err passes through.
-func (s *Service) held(ctx context.Context, cred zendesk.Credentials, u *zendesk.User, email string, err error) (int64, bool, error) {
+func (s *Service) held(ctx context.Context, u *zendesk.User, email string, err error) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
 	if email == "" || strings.EqualFold(u.Email, email) {
 		return u.ID, false, nil
 	}
-	holder, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+	holder, err := s.Zendesk.FindUserByEmail(ctx, email)
 	return u.ID, holder != nil && holder.ID != u.ID, err
 }
 
 // byEmail returns the user who holds r's email, made with r's name and
 // phone when there is none. The email never becomes an external id.
-func (s *Service) byEmail(ctx context.Context, cred zendesk.Credentials, r *Request) (int64, bool, error) {
+func (s *Service) byEmail(ctx context.Context, r *Request) (int64, bool, error) {
 	email := r.Requester.Email
-	if u, err := s.Zendesk.FindUserByEmail(ctx, cred, email); err != nil || u != nil {
+	if u, err := s.Zendesk.FindUserByEmail(ctx, email); err != nil || u != nil {
 		return userID(u), false, err
 	}
-	u, err := s.Zendesk.CreateUser(ctx, cred, zendesk.User{Name: firstNonEmpty(r.Requester.Name, email), Email: email, Phone: r.Requester.Phone})
+	u, err := s.Zendesk.CreateUser(ctx, zendesk.User{Name: firstNonEmpty(r.Requester.Name, email), Email: email, Phone: r.Requester.Phone})
 	if errors.Is(err, zendesk.ErrEmailTaken) {
 		// Made meanwhile, or Zendesk's search had not seen it yet.
-		found, err := s.Zendesk.FindUserByEmail(ctx, cred, email)
+		found, err := s.Zendesk.FindUserByEmail(ctx, email)
 		if err == nil && found == nil {
 			err = &zendesk.Error{Op: "find user", Status: 409, Description: "the email is taken, but search finds no user with it yet"}
 		}
@@ -99,12 +99,12 @@ func (s *Service) byEmail(ctx context.Context, cred zendesk.Credentials, r *Requ
 }
 
 // existing finds the user an external id was just found to belong to.
-func (s *Service) existing(ctx context.Context, cred zendesk.Credentials, externalID, email string) (int64, bool, error) {
-	u, err := s.Zendesk.FindUserByExternalID(ctx, cred, externalID)
+func (s *Service) existing(ctx context.Context, externalID, email string) (int64, bool, error) {
+	u, err := s.Zendesk.FindUserByExternalID(ctx, externalID)
 	if err == nil && u == nil {
 		err = &zendesk.Error{Op: "find user", Status: 409, Description: "the external id is taken, but no user holds it"}
 	}
-	return s.held(ctx, cred, u, email, err)
+	return s.held(ctx, u, email, err)
 }
 
 func userID(u *zendesk.User) int64 {

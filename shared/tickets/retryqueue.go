@@ -63,7 +63,10 @@ func (e *storeError) Unwrap() error { return e.err }
 func rejected(err error) bool {
 	var ze *zendesk.Error
 	var ce *secrets.ConfigError
+	var cred *zendesk.CredentialError
 	switch {
+	case errors.As(err, &cred):
+		return true
 	case errors.As(err, &ze):
 		return ze.Status == 401 || ze.Status == 403
 	case errors.As(err, &ce):

@@ -13,8 +13,6 @@ import (
 // Secret keys this direction reads.
 const (
 	KeyWebhookToken = "braze_webhook_token"
-	KeyEmail        = "zendesk_email"
-	KeyToken        = "zendesk_api_token"
 )
 
 // ConflictTag marks a ticket whose requester's email belongs to another
@@ -25,12 +23,12 @@ const ConflictTag = "braze_email_in_use"
 
 // Zendesk is the part of the Zendesk API the service uses.
 type Zendesk interface {
-	FindUserByExternalID(ctx context.Context, cred zendesk.Credentials, externalID string) (*zendesk.User, error)
-	FindUserByEmail(ctx context.Context, cred zendesk.Credentials, email string) (*zendesk.User, error)
-	CreateUser(ctx context.Context, cred zendesk.Credentials, u zendesk.User) (zendesk.User, error)
-	SetExternalID(ctx context.Context, cred zendesk.Credentials, id int64, externalID string) error
-	CreateTicket(ctx context.Context, cred zendesk.Credentials, ticket map[string]any, key string) (zendesk.Ticket, error)
-	FindTicketByExternalID(ctx context.Context, cred zendesk.Credentials, externalID string) (int64, error)
+	FindUserByExternalID(ctx context.Context, externalID string) (*zendesk.User, error)
+	FindUserByEmail(ctx context.Context, email string) (*zendesk.User, error)
+	CreateUser(ctx context.Context, u zendesk.User) (zendesk.User, error)
+	SetExternalID(ctx context.Context, id int64, externalID string) error
+	CreateTicket(ctx context.Context, ticket map[string]any, key string) (zendesk.Ticket, error)
+	FindTicketByExternalID(ctx context.Context, externalID string) (int64, error)
 	AgentURL(id int64) string
 }
 
@@ -55,41 +53,28 @@ type Service struct {
 // can address the same profile later, or, without one, the one holding
 // the email.
 func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, error) {
-	var t zendesk.Ticket
-	err := s.withCredentials(ctx, func(cred zendesk.Credentials) error {
-		ticket := make(map[string]any, len(r.Ticket)+2)
-		for k, v := range r.Ticket {
-			ticket[k] = v
-		}
-		// The key on the ticket itself finds it again after Zendesk
-		// forgets the Idempotency-Key (2 hours), for a queued retry.
-		if _, set := ticket["external_id"]; !set {
-			ticket["external_id"] = key
-		}
-		id, conflict, err := s.requester(ctx, cred, r)
-		if err != nil {
-			return err
-		}
-		ticket["requester_id"] = id
-		if conflict {
-			ticket["tags"] = append(tags(ticket["tags"]), ConflictTag)
-		}
-		t, err = s.Zendesk.CreateTicket(ctx, cred, ticket, key)
-		return err
-	})
+	ticket := make(map[string]any, len(r.Ticket)+2)
+	for k, v := range r.Ticket {
+		ticket[k] = v
+	}
+	// The key on the ticket itself finds it again after Zendesk
+	// forgets the Idempotency-Key (2 hours), for a queued retry.
+	if _, set := ticket["external_id"]; !set {
+		ticket["external_id"] = key
+	}
+	id, conflict, err := s.requester(ctx, r)
+	if err != nil {
+		return Created{}, err
+	}
+	ticket["requester_id"] = id
+	if conflict {
+		ticket["tags"] = append(tags(ticket["tags"]), ConflictTag)
+	}
+	t, err := s.Zendesk.CreateTicket(ctx, ticket, key)
 	if err != nil {
 		return Created{}, err
 	}
 	return Created{ID: t.ID, URL: s.Zendesk.AgentURL(t.ID), Replayed: t.Replayed}, nil
-}
-
-// withCredentials runs call with the secret's Zendesk credentials, and
-// once more with a fresh secret if Zendesk rejects them. Every step of
-// call is safe to repeat.
-func (s *Service) withCredentials(ctx context.Context, call func(zendesk.Credentials) error) error {
-	return secrets.WithRefetch(ctx, s.Secrets, []string{KeyEmail, KeyToken}, zendesk.ErrUnauthorized, func(v secrets.Values) error {
-		return call(zendesk.Credentials{Email: v.Get(KeyEmail), Token: v.Get(KeyToken)})
-	})
 }
 
 func tags(v any) []any {

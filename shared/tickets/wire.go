@@ -19,6 +19,9 @@ type Config struct {
 	Queue            queue.Sender   // the retry queue; nil: none
 	Filed            dedupe.Tickets // tickets filed from the queue; nil: none
 	Metrics          Metrics        // where deliveries are counted; nil: nowhere
+	// LegacyZendeskToken is called once per container that calls Zendesk
+	// with an API token rather than OAuth; nil: not counted.
+	LegacyZendeskToken func()
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -28,10 +31,14 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	if err != nil {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
+	cache := secrets.NewCache(cfg.Secrets, secrets.DefaultTTL)
+	// One attempt may not take the whole budget, so a retry can follow.
+	hc := &http.Client{Timeout: 12 * time.Second}
+	auth := zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, mis.Log)
+	auth.LegacyToken = cfg.LegacyZendeskToken
 	svc := &Service{
-		// One attempt may not take the whole budget, so a retry can follow.
-		Zendesk: zendesk.New(base, &http.Client{Timeout: 12 * time.Second}),
-		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
+		Zendesk: zendesk.New(base, hc, auth),
+		Secrets: cache,
 		Queue:   cfg.Queue,
 		Filed:   cfg.Filed,
 	}

@@ -223,6 +223,7 @@ func (h *Handler) fail(ctx context.Context, invocation, what string, err error) 
 	var ce *secrets.ConfigError
 	var ue *secrets.UnavailableError
 	var ze *zendesk.Error
+	var zc *zendesk.CredentialError
 	var se *StoreError
 	var qe *QueueError
 	switch {
@@ -238,6 +239,9 @@ func (h *Handler) fail(ctx context.Context, invocation, what string, err error) 
 		return webhook.Fail(unavailable("the delivery could not be queued just now; retry later", 0))
 	case errors.As(err, &ce), errors.As(err, &ue):
 		return h.Misconfig.Fail(ctx, err)
+	case errors.As(err, &zc):
+		h.Log.ErrorContext(ctx, what, "invocation_id", invocation, "error", err.Error())
+		return webhook.Fail(webhook.Errorf(http.StatusBadGateway, zc.Reason))
 	case errors.As(err, &ze):
 		h.Log.WarnContext(ctx, what, "invocation_id", invocation, "error", err.Error())
 		return webhook.Fail(zendeskFailure(ze))
@@ -252,10 +256,9 @@ func (h *Handler) fail(ctx context.Context, invocation, what string, err error) 
 func zendeskFailure(ze *zendesk.Error) *webhook.Error {
 	switch ze.Status {
 	case http.StatusUnauthorized:
-		return webhook.Errorf(http.StatusBadGateway,
-			"Zendesk rejected zendesk_email / zendesk_api_token from the secret, also after reading it again: fix them in the secret")
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk rejected the credentials from the secret, also after renewing them: fix them in the secret")
 	case http.StatusForbidden:
-		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the API token's agent may not read tickets or users")
+		return webhook.Errorf(http.StatusBadGateway, "Zendesk refused the request (403): the user the bridge acts as (the OAuth client's owner, or the API token's agent) may not read tickets or users")
 	case http.StatusTooManyRequests:
 		return unavailable("Zendesk is rate limiting the ticket read; retry later", ze.RetryAfter)
 	}

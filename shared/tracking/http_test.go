@@ -62,15 +62,15 @@ func newFixture(t *testing.T) *fixture {
 	zd := zendesktest.New(zdAgent, zdToken)
 	t.Cleanup(zd.Close)
 	zbase, _ := url.Parse(zd.URL)
-	zclient := zendesk.New(zbase, zd.Client())
-	zclient.Retry.Base = 5 * time.Millisecond
 	src := &memSource{vals: map[string]string{tracking.KeyAPIKey: apiKey, tracking.KeyWebhookSecret: hookSecret,
-		tracking.KeyZendeskEmail: zdAgent, tracking.KeyZendeskToken: zdToken}}
+		zendesk.KeyEmail: zdAgent, zendesk.KeyAPIToken: zdToken}}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	f := &fixture{bz: bz, zd: zd, src: src, logs: logs, clock: now}
 	cache := secrets.NewCache(src, time.Hour)
 	cache.Now = func() time.Time { return f.clock }
+	zclient := zendesk.New(zbase, zd.Client(), zendesk.NewSecretAuth(cache, zbase, zd.Client(), zendesk.ScopesReadTickets, log))
+	zclient.Retry.Base = 5 * time.Millisecond
 	store := dedupe.NewMemory()
 	store.Now = func() time.Time { return f.clock }
 	f.h = &tracking.Handler{

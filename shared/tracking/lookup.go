@@ -12,8 +12,8 @@ import (
 
 // Zendesk is the part of the Zendesk API the service reads.
 type Zendesk interface {
-	GetUser(ctx context.Context, cred zendesk.Credentials, id int64) (zendesk.User, error)
-	GetTicket(ctx context.Context, cred zendesk.Credentials, id int64) (zendesk.TicketInfo, error)
+	GetUser(ctx context.Context, id int64) (zendesk.User, error)
+	GetTicket(ctx context.Context, id int64) (zendesk.TicketInfo, error)
 }
 
 // ErrNoZendesk is a message that needs the Zendesk API in a function
@@ -37,16 +37,16 @@ func (s *Service) Complete(ctx context.Context, m *Message) error {
 func (s *Service) read(ctx context.Context, m *Message) error {
 	switch {
 	case m.RequesterID != 0:
-		return s.withZendesk(ctx, true, func(cred zendesk.Credentials) error {
-			id, err := s.identity(ctx, cred, m.RequesterID)
+		return s.withZendesk(ctx, true, func() error {
+			id, err := s.identity(ctx, m.RequesterID)
 			if err == nil {
 				identify(m.Events[0], id)
 			}
 			return err
 		})
 	case m.TicketID != 0:
-		return s.withZendesk(ctx, m.NeedsIdentity, func(cred zendesk.Credentials) error {
-			t, err := s.Zendesk.GetTicket(ctx, cred, m.TicketID)
+		return s.withZendesk(ctx, m.NeedsIdentity, func() error {
+			t, err := s.Zendesk.GetTicket(ctx, m.TicketID)
 			if errors.Is(err, zendesk.ErrNotFound) {
 				if m.NeedsIdentity {
 					return webhook.Invalid("ticket_id", "ticket %d does not exist in Zendesk, so its requester is unknown", m.TicketID)
@@ -79,34 +79,31 @@ func (s *Service) read(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// withZendesk runs call with the secret's Zendesk credentials, once more
-// after a refetch if Zendesk rejects them. When the function has no
-// Zendesk account or keys to read with, a required read is a
+// withZendesk runs call, which reads from Zendesk. When the function has
+// no Zendesk account or credentials to read with, a required read is a
 // misconfiguration and an optional one is skipped.
-func (s *Service) withZendesk(ctx context.Context, required bool, call func(zendesk.Credentials) error) error {
+func (s *Service) withZendesk(ctx context.Context, required bool, call func() error) error {
 	if s.Zendesk == nil {
 		if required {
 			return &secrets.ConfigError{Err: ErrNoZendesk}
 		}
 		return nil
 	}
-	if !required {
-		v, err := s.Secrets.Get(ctx)
-		if err != nil || v.Get(KeyZendeskEmail) == "" || v.Get(KeyZendeskToken) == "" {
-			return nil
-		}
+	err := call()
+	var ce *secrets.ConfigError
+	var ue *secrets.UnavailableError
+	if !required && (errors.As(err, &ce) || errors.As(err, &ue)) {
+		return nil
 	}
-	return secrets.WithRefetch(ctx, s.Secrets, []string{KeyZendeskEmail, KeyZendeskToken}, zendesk.ErrUnauthorized, func(v secrets.Values) error {
-		return call(zendesk.Credentials{Email: v.Get(KeyZendeskEmail), Token: v.Get(KeyZendeskToken)})
-	})
+	return err
 }
 
 // identity is the Braze identifier of Zendesk user id, cached.
-func (s *Service) identity(ctx context.Context, cred zendesk.Credentials, id int64) (profile, error) {
+func (s *Service) identity(ctx context.Context, id int64) (profile, error) {
 	if p, ok := s.identities.get(id); ok {
 		return p, nil
 	}
-	u, err := s.Zendesk.GetUser(ctx, cred, id)
+	u, err := s.Zendesk.GetUser(ctx, id)
 	if errors.Is(err, zendesk.ErrNotFound) {
 		return profile{}, webhook.Invalid("detail.requester_id", "the ticket's requester (Zendesk user %d) does not exist", id)
 	}

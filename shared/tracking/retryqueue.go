@@ -90,7 +90,10 @@ func rejected(err error) bool {
 	var be *braze.Error
 	var ze *zendesk.Error
 	var ce *secrets.ConfigError
+	var cred *zendesk.CredentialError
 	switch {
+	case errors.As(err, &cred):
+		return true
 	case errors.As(err, &be):
 		return be.Status == 401 || be.Status == 403
 	case errors.As(err, &ze):

@@ -15,8 +15,6 @@ import (
 const (
 	KeyAPIKey        = "braze_api_key"
 	KeyWebhookSecret = "zendesk_webhook_secret"
-	KeyZendeskEmail  = "zendesk_email"     // to read tickets and users
-	KeyZendeskToken  = "zendesk_api_token" // to read tickets and users
 )
 
 // Braze is the part of the Braze API the service uses.

@@ -24,6 +24,9 @@ type Config struct {
 	Queue             queue.Sender   // the retry queue; nil: none
 	DeliveryMode      string         // "direct" (or "") or "queued"
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
+	// LegacyZendeskToken is called once per container that calls Zendesk
+	// with an API token rather than OAuth; nil: not counted.
+	LegacyZendeskToken func()
 }
 
 // NewHandler wires the route. A configuration problem becomes a handler
@@ -33,10 +36,11 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	if err != nil {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
+	cache := secrets.NewCache(cfg.Secrets, secrets.DefaultTTL)
 	svc := &Service{
 		// One attempt may take 4 s, so that a retry still fits in the budget.
 		Braze:   braze.New(base, &http.Client{Timeout: 4 * time.Second}),
-		Secrets: secrets.NewCache(cfg.Secrets, secrets.DefaultTTL),
+		Secrets: cache,
 		Dedupe:  cfg.Dedupe,
 		Queue:   cfg.Queue,
 	}
@@ -59,7 +63,10 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 			return Unconfigured(mis, cfg.Metrics, err)
 		}
 		// A read gets 3 s, so that a retry and the Braze call still fit.
-		svc.Zendesk = zendesk.New(zd, &http.Client{Timeout: 3 * time.Second})
+		hc := &http.Client{Timeout: 3 * time.Second}
+		auth := zendesk.NewSecretAuth(cache, zd, hc, zendesk.ScopesReadTickets, mis.Log)
+		auth.LegacyToken = cfg.LegacyZendeskToken
+		svc.Zendesk = zendesk.New(zd, hc, auth)
 	}
 	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
 }

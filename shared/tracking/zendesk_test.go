@@ -137,7 +137,7 @@ func TestZendeskReadFailures(t *testing.T) {
 
 func TestZendeskReadsNeedTheirKeys(t *testing.T) {
 	f := newFixture(t)
-	delete(f.src.vals, tracking.KeyZendeskToken)
+	delete(f.src.vals, zendesk.KeyAPIToken)
 	u := f.zd.AddUser(zendesktest.User{Name: "Ada", ExternalID: "user-123"})
 	resp, out := f.send(t, event("ticket.created", 1, u, ``), "inv-1")
 	if resp.Status != 500 || !strings.Contains(out["error"].(string), "zendesk_api_token") {

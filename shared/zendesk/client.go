@@ -2,7 +2,6 @@ package zendesk
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,33 +14,24 @@ import (
 	"github.com/brazezendesk/bridge/shared/retry"
 )
 
-// Credentials are an agent's email and API token.
-type Credentials struct {
-	Email string
-	Token string
-}
-
-func (c Credentials) authorization() string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Email+"/token:"+c.Token))
-}
-
 // DefaultRetry fits Zendesk's advice: honour Retry-After, back off on 5xx.
 // A Retry-After is waited out whenever it fits in the time left.
 var DefaultRetry = retry.Policy{Attempts: 3, Base: 300 * time.Millisecond, Max: 25 * time.Second, Reserve: time.Second}
 
-// Client calls one Zendesk account.
+// Client calls one Zendesk account, authenticated by Auth.
 type Client struct {
 	Base  *url.URL
 	HTTP  *http.Client
+	Auth  Authenticator
 	Retry retry.Policy
 }
 
 // New returns a client for base with the default retry policy.
-func New(base *url.URL, hc *http.Client) *Client {
+func New(base *url.URL, hc *http.Client, auth Authenticator) *Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Client{Base: base, HTTP: hc, Retry: DefaultRetry}
+	return &Client{Base: base, HTTP: hc, Auth: auth, Retry: DefaultRetry}
 }
 
 // AgentURL is the link an agent opens to see ticket id.
@@ -50,14 +40,14 @@ func (c *Client) AgentURL(id int64) string {
 }
 
 // post sends body with retries and decodes a 2xx answer into out.
-func (c *Client) post(ctx context.Context, op, path string, cred Credentials, body []byte, key string, out any) (http.Header, error) {
-	return c.call(ctx, op, http.MethodPost, path, nil, cred, body, key, out)
+func (c *Client) post(ctx context.Context, op, path string, body []byte, key string, out any) (http.Header, error) {
+	return c.call(ctx, op, http.MethodPost, path, nil, body, key, out)
 }
 
 // get reads path?query with retries and decodes a 2xx answer into out.
 // Reads carry no body, so they are safe to send again.
-func (c *Client) get(ctx context.Context, op, path string, query url.Values, cred Credentials, out any) error {
-	_, err := c.call(ctx, op, http.MethodGet, path, query, cred, nil, "", out)
+func (c *Client) get(ctx context.Context, op, path string, query url.Values, out any) error {
+	_, err := c.call(ctx, op, http.MethodGet, path, query, nil, "", out)
 	return err
 }
 
@@ -65,24 +55,59 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, cre
 // decodes a 2xx answer into out. The answer is decoded once the retries are
 // over: a 2xx means Zendesk did the work, so an unreadable answer is
 // reported, never sent again (that could create a second user).
-func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, cred Credentials, body []byte, key string, out any) (http.Header, error) {
-	h := http.Header{"Authorization": {cred.authorization()}}
-	if key != "" {
-		h.Set("Idempotency-Key", key)
-	}
+//
+// A 401 tells the authenticator, which renews the token or rereads the
+// secret, and the call is sent once more; Zendesk did nothing with a
+// request it refused, so that is safe for a write too.
+func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, body []byte, key string, out any) (http.Header, error) {
 	u := c.Base.JoinPath(path)
 	u.RawQuery = query.Encode()
+	// A secret or client that is wrong fails before any try; a token
+	// request that met a passing fault is the first try's failure.
+	auth, authErr := c.Auth.Authorization(ctx)
+	if authErr != nil && !passing(authErr) {
+		return nil, authErr
+	}
 	var resp *httpjson.Response
+	renewed := false
 	err := c.Retry.Do(ctx, func(ctx context.Context) error {
-		r, err := httpjson.Do(ctx, c.HTTP, method, u.String(), h, body)
-		if err != nil {
-			return &Error{Op: op, Err: withoutQuery(err)}
+		for {
+			if authErr != nil {
+				err := authErr
+				authErr = nil
+				return err
+			}
+			if auth == "" {
+				a, err := c.Auth.Authorization(ctx)
+				if err != nil {
+					return err
+				}
+				auth = a
+			}
+			h := http.Header{"Authorization": {auth}}
+			if key != "" {
+				h.Set("Idempotency-Key", key)
+			}
+			r, err := httpjson.Do(ctx, c.HTTP, method, u.String(), h, body)
+			if err != nil {
+				return &Error{Op: op, Err: withoutQuery(err)}
+			}
+			if r.OK() {
+				resp = r
+				return nil
+			}
+			e := apiError(op, r)
+			if r.Status != http.StatusUnauthorized || renewed {
+				return refusal(e, auth)
+			}
+			renewed = true
+			if again, err := c.Auth.Refused(ctx, auth); err != nil {
+				return err
+			} else if !again {
+				return refusal(e, auth)
+			}
+			auth = ""
 		}
-		if !r.OK() {
-			return apiError(op, r)
-		}
-		resp = r
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -91,6 +116,41 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 		return nil, err
 	}
 	return resp.Header, nil
+}
+
+// passing reports a failure to authenticate that may pass: a token request
+// that met a rate limit, a server failure or no answer.
+func passing(err error) bool {
+	var ze *Error
+	var ce *CredentialError
+	if errors.As(err, &ce) || !errors.As(err, &ze) {
+		return false
+	}
+	again, _ := ze.Retryable()
+	return again || ze.Timeout()
+}
+
+// refusal names what an operator must fix when Zendesk refuses the
+// credentials (a 401 after they were renewed) or a token's scope (a 403
+// naming the scopes missing); any other failure is e as it is.
+func refusal(e *Error, auth string) error {
+	switch {
+	case e.Status == http.StatusUnauthorized && strings.HasPrefix(auth, "Bearer "):
+		return &CredentialError{Err: e, Keys: []string{KeyOAuthClientID, KeyOAuthClientSecret},
+			Reason: "Zendesk refused a freshly minted OAuth token: check that the OAuth client in " + KeyOAuthClientID +
+				" belongs to this Zendesk account and that its owner is an active admin"}
+	case e.Status == http.StatusUnauthorized:
+		return &CredentialError{Err: e, Keys: []string{KeyEmail, KeyAPIToken},
+			Reason: "Zendesk rejected " + KeyEmail + " / " + KeyAPIToken + " from the secret, also after reading it again " +
+				"(API tokens are switched off on 30 April 2027): fill " + KeyOAuthClientID + " and " + KeyOAuthClientSecret + " instead"}
+	case e.Status == http.StatusForbidden:
+		if scopes := missingScope(e); len(scopes) > 0 {
+			return &CredentialError{Err: e, Scopes: scopes,
+				Reason: "Zendesk refused to " + e.Op + ": the OAuth token lacks the scope " + strings.Join(scopes, " ") +
+					"; allow it for the client in " + KeyOAuthClientID}
+		}
+	}
+	return e
 }
 
 // withoutQuery drops the query from a transport error's URL: a search

@@ -19,51 +19,51 @@ import (
 type method struct {
 	name string
 	call wantCall // the request each attempt makes
-	run  func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error
+	run  func(ctx context.Context, c *zendesk.Client) error
 }
 
 func methods(ada, ticket int64) []method {
 	user := zendesktest.UserPath(ada)
 	return []method{
 		{"FindUserByExternalID", wantCall{Method: "GET", Path: zendesktest.SearchUsersPath, RawQuery: "external_id=user-123"},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				u, err := c.FindUserByExternalID(ctx, cr, "user-123")
+			func(ctx context.Context, c *zendesk.Client) error {
+				u, err := c.FindUserByExternalID(ctx, "user-123")
 				if err == nil && (u == nil || u.ID != ada) {
 					return errors.New("did not find Ada")
 				}
 				return err
 			}},
 		{"FindUserByEmail", wantCall{Method: "GET", Path: zendesktest.SearchUsersPath, RawQuery: "query=email%3Aada%40example.com"},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				u, err := c.FindUserByEmail(ctx, cr, "ada@example.com")
+			func(ctx context.Context, c *zendesk.Client) error {
+				u, err := c.FindUserByEmail(ctx, "ada@example.com")
 				if err == nil && (u == nil || u.ID != ada) {
 					return errors.New("did not find Ada")
 				}
 				return err
 			}},
 		{"CreateUser", wantCall{Method: "POST", Path: zendesktest.CreateUserPath, Body: `{"user":{"name":"Bo","email":"bo@example.com"}}`},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				u, err := c.CreateUser(ctx, cr, zendesk.User{Name: "Bo", Email: "bo@example.com"})
+			func(ctx context.Context, c *zendesk.Client) error {
+				u, err := c.CreateUser(ctx, zendesk.User{Name: "Bo", Email: "bo@example.com"})
 				if err == nil && (u.ID == 0 || u.Email != "bo@example.com") {
 					return errors.New("did not create Bo")
 				}
 				return err
 			}},
 		{"SetExternalID", wantCall{Method: "PUT", Path: user, Body: `{"user":{"external_id":"user-9"}}`},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				return c.SetExternalID(ctx, cr, ada, "user-9")
+			func(ctx context.Context, c *zendesk.Client) error {
+				return c.SetExternalID(ctx, ada, "user-9")
 			}},
 		{"GetUser", wantCall{Method: "GET", Path: user},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				u, err := c.GetUser(ctx, cr, ada)
+			func(ctx context.Context, c *zendesk.Client) error {
+				u, err := c.GetUser(ctx, ada)
 				if err == nil && u.ExternalID != "user-123" {
 					return errors.New("did not read Ada")
 				}
 				return err
 			}},
 		{"GetTicket", wantCall{Method: "GET", Path: zendesktest.TicketPath(ticket), RawQuery: "include=users"},
-			func(ctx context.Context, c *zendesk.Client, cr zendesk.Credentials) error {
-				tk, err := c.GetTicket(ctx, cr, ticket)
+			func(ctx context.Context, c *zendesk.Client) error {
+				tk, err := c.GetTicket(ctx, ticket)
 				if err == nil && (tk.Requester == nil || tk.Requester.ID != ada) {
 					return errors.New("did not read the ticket with Ada")
 				}
@@ -134,12 +134,11 @@ func TestEveryCallFailsAndRetriesAlike(t *testing.T) {
 					t.Fatalf("the ticket's id is %d; the table assumes 1003", id)
 				}
 				zd.Script(m.call.Path, tc.script...)
-				cr := cred
 				if tc.badCreds {
-					cr.Token = "wrong-token"
+					c.Auth = zendesk.APIToken{Email: agent, Token: "wrong-token"}
 				}
 				start := time.Now()
-				err := m.run(context.Background(), c, cr)
+				err := m.run(context.Background(), c)
 				if msg := tc.check(err); msg != "" {
 					t.Fatalf("err = %v: %s", err, msg)
 				}
@@ -185,7 +184,7 @@ func TestCallsRespectTheDeadline(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 			defer cancel()
 			start := time.Now()
-			err := m.run(ctx, c, cred)
+			err := m.run(ctx, c)
 			var ze *zendesk.Error
 			if !errors.As(err, &ze) || !ze.Timeout() {
 				t.Fatalf("err = %v, want a timeout", err)
@@ -208,9 +207,9 @@ func TestTransportErrorLeavesOutTheQuery(t *testing.T) {
 	zd := zendesktest.New(agent, token)
 	base, _ := url.Parse(zd.URL)
 	zd.Close()
-	c := zendesk.New(base, nil)
+	c := zendesk.New(base, nil, cred)
 	c.Retry = retry.Policy{Attempts: 2, Base: time.Millisecond}
-	_, err := c.FindUserByEmail(context.Background(), cred, "secret.person+x@example.com")
+	_, err := c.FindUserByEmail(context.Background(), "secret.person+x@example.com")
 	var ze *zendesk.Error
 	if !errors.As(err, &ze) || ze.Status != 0 || ze.Err == nil {
 		t.Fatalf("err = %v, want a transport failure", err)
@@ -239,7 +238,7 @@ func TestTimedOutAttemptIsRetried(t *testing.T) {
 	zd.Script(zendesktest.UserPath(1001), zendesktest.Reply{Status: 200, Body: `{}`, Delay: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	u, err := c.GetUser(ctx, cred, 1001)
+	u, err := c.GetUser(ctx, 1001)
 	if err != nil || u.ExternalID != "user-123" {
 		t.Fatalf("GetUser = %+v, %v; want the user after a second attempt", u, err)
 	}

@@ -19,7 +19,7 @@ const (
 	token = "zd-token-1"
 )
 
-var cred = zendesk.Credentials{Email: agent, Token: token}
+var cred = zendesk.APIToken{Email: agent, Token: token}
 
 // wantAuth is Zendesk's API token scheme, spelled out independently of the
 // client: base64("agent@example.com/token:zd-token-1").
@@ -37,7 +37,7 @@ func newClient(t *testing.T) (*zendesk.Client, *zendesktest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := zendesk.New(base, zd.Client())
+	c := zendesk.New(base, zd.Client(), cred)
 	c.Retry = fastRetry
 	return c, zd
 }

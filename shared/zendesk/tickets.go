@@ -20,7 +20,7 @@ type Ticket struct {
 
 // CreateTicket files ticket (the object inside {"ticket": …}) under the
 // idempotency key, so that a retry with the same key returns the same ticket.
-func (c *Client) CreateTicket(ctx context.Context, cred Credentials, ticket map[string]any, key string) (Ticket, error) {
+func (c *Client) CreateTicket(ctx context.Context, ticket map[string]any, key string) (Ticket, error) {
 	const op = "create ticket"
 	body, err := json.Marshal(map[string]any{"ticket": ticket})
 	if err != nil {
@@ -31,7 +31,7 @@ func (c *Client) CreateTicket(ctx context.Context, cred Credentials, ticket map[
 			ID int64 `json:"id"`
 		} `json:"ticket"`
 	}
-	h, err := c.post(ctx, op, ticketsPath, cred, body, key, &out)
+	h, err := c.post(ctx, op, ticketsPath, body, key, &out)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -54,7 +54,7 @@ type TicketInfo struct {
 
 // GetTicket reads ticket id with its users side-loaded, so that the
 // requester comes in the same call. An unknown id matches ErrNotFound.
-func (c *Client) GetTicket(ctx context.Context, cred Credentials, id int64) (TicketInfo, error) {
+func (c *Client) GetTicket(ctx context.Context, id int64) (TicketInfo, error) {
 	const op = "get ticket"
 	if id <= 0 {
 		return TicketInfo{}, fmt.Errorf("zendesk %s: %d is not a ticket id", op, id)
@@ -76,7 +76,7 @@ func (c *Client) GetTicket(ctx context.Context, cred Credentials, id int64) (Tic
 		} `json:"ticket"`
 		Users []User `json:"users"`
 	}
-	if err := c.get(ctx, op, ticketPath(id), url.Values{"include": {"users"}}, cred, &out); err != nil {
+	if err := c.get(ctx, op, ticketPath(id), url.Values{"include": {"users"}}, &out); err != nil {
 		return TicketInfo{}, err
 	}
 	t := out.Ticket
@@ -100,7 +100,7 @@ func (c *Client) GetTicket(ctx context.Context, cred Credentials, id int64) (Tic
 // FindTicketByExternalID returns the id of a ticket whose external_id is
 // externalID, or 0: a direct lookup (GET /api/v2/tickets.json?external_id=),
 // not a search, so a ticket made a moment ago is found too.
-func (c *Client) FindTicketByExternalID(ctx context.Context, cred Credentials, externalID string) (int64, error) {
+func (c *Client) FindTicketByExternalID(ctx context.Context, externalID string) (int64, error) {
 	const op = "find ticket"
 	if externalID == "" {
 		return 0, fmt.Errorf("zendesk %s: no external id to find by", op)
@@ -111,7 +111,7 @@ func (c *Client) FindTicketByExternalID(ctx context.Context, cred Credentials, e
 			ExternalID string `json:"external_id"`
 		} `json:"tickets"`
 	}
-	if err := c.get(ctx, op, ticketsPath, url.Values{"external_id": {externalID}}, cred, &out); err != nil {
+	if err := c.get(ctx, op, ticketsPath, url.Values{"external_id": {externalID}}, &out); err != nil {
 		return 0, err
 	}
 	if out.Tickets == nil {

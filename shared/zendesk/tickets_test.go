@@ -40,7 +40,7 @@ func TestGetTicket(t *testing.T) {
 		{
 			name: "created through the API with a new requester",
 			make: func(t *testing.T, c *zendesk.Client, s setup) int64 {
-				tk, err := c.CreateTicket(context.Background(), cred, map[string]any{
+				tk, err := c.CreateTicket(context.Background(), map[string]any{
 					"requester": map[string]any{"name": "Bo", "email": "bo@example.com"}, "comment": map[string]any{"body": "It broke"}}, "")
 				if err != nil {
 					t.Fatal(err)
@@ -56,7 +56,7 @@ func TestGetTicket(t *testing.T) {
 		{
 			name: "created through the API for a known email in another case",
 			make: func(t *testing.T, c *zendesk.Client, s setup) int64 {
-				tk, err := c.CreateTicket(context.Background(), cred, map[string]any{"subject": "Hi", "tags": []string{"a"}, "priority": "low",
+				tk, err := c.CreateTicket(context.Background(), map[string]any{"subject": "Hi", "tags": []string{"a"}, "priority": "low",
 					"requester": map[string]any{"name": "Someone", "email": "ADA@example.com"}, "comment": map[string]any{"body": "x"}}, "key-1")
 				if err != nil {
 					t.Fatal(err)
@@ -90,7 +90,7 @@ func TestGetTicket(t *testing.T) {
 			s.agentID = zd.AddUser(zendesktest.User{Name: "Agent", Email: agent})
 			id := tc.make(t, c, s)
 			before := len(zd.Requests())
-			got, err := c.GetTicket(context.Background(), cred, id)
+			got, err := c.GetTicket(context.Background(), id)
 			if tc.is != nil {
 				var ze *zendesk.Error
 				if !errors.Is(err, tc.is) || !errors.As(err, &ze) || ze.Status != 404 {
@@ -137,7 +137,7 @@ func TestGetTicketAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, zd := newClient(t)
 			zd.Script(zendesktest.TicketPath(7), zendesktest.Reply{Status: 200, Body: tc.body})
-			got, err := c.GetTicket(context.Background(), cred, 7)
+			got, err := c.GetTicket(context.Background(), 7)
 			if tc.status == 0 {
 				if err != nil || !reflect.DeepEqual(got, tc.want) {
 					t.Fatalf("= %+v (requester %+v), %v; want %+v", got, got.Requester, err, tc.want)
@@ -157,11 +157,11 @@ func TestCreateTicketUnchanged(t *testing.T) {
 	c, zd := newClient(t)
 	ada := zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com"})
 	ticket := map[string]any{"requester_id": ada, "comment": map[string]any{"body": "hi"}}
-	first, err := c.CreateTicket(context.Background(), cred, ticket, "k-1")
+	first, err := c.CreateTicket(context.Background(), ticket, "k-1")
 	if err != nil || first.ID == 0 || first.Replayed {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
-	again, err := c.CreateTicket(context.Background(), cred, ticket, "k-1")
+	again, err := c.CreateTicket(context.Background(), ticket, "k-1")
 	if err != nil || again.ID != first.ID || !again.Replayed {
 		t.Fatalf("replay = %+v, %v; want %d replayed", again, err, first.ID)
 	}

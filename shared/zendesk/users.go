@@ -36,7 +36,7 @@ type userAnswer struct {
 // CreateOrUpdateUser creates the user or updates the one it matches, and
 // returns its Zendesk id. Zendesk matches on ExternalID when given, else on
 // Email, and then overwrites the match's external id.
-func (c *Client) CreateOrUpdateUser(ctx context.Context, cred Credentials, u User) (int64, error) {
+func (c *Client) CreateOrUpdateUser(ctx context.Context, u User) (int64, error) {
 	const op = "create or update user"
 	u.ID = 0 // create_or_update matches on external id or email, never on id
 	body, err := json.Marshal(map[string]User{"user": u})
@@ -44,7 +44,7 @@ func (c *Client) CreateOrUpdateUser(ctx context.Context, cred Credentials, u Use
 		return 0, fmt.Errorf("encoding user: %w", err)
 	}
 	var out userAnswer
-	if _, err := c.post(ctx, op, createOrUpdatePath, cred, body, "", &out); err != nil {
+	if _, err := c.post(ctx, op, createOrUpdatePath, body, "", &out); err != nil {
 		return 0, err
 	}
 	if out.User == nil || out.User.ID == 0 {
@@ -55,12 +55,12 @@ func (c *Client) CreateOrUpdateUser(ctx context.Context, cred Credentials, u Use
 
 // FindUserByExternalID returns the user holding externalID, or nil, nil when
 // none does. The external_id parameter is an exact lookup, not a search.
-func (c *Client) FindUserByExternalID(ctx context.Context, cred Credentials, externalID string) (*User, error) {
+func (c *Client) FindUserByExternalID(ctx context.Context, externalID string) (*User, error) {
 	const op = "find user by external id"
 	if externalID == "" {
 		return nil, fmt.Errorf("zendesk %s: the external id is empty", op)
 	}
-	users, err := c.searchUsers(ctx, op, cred, url.Values{"external_id": {externalID}})
+	users, err := c.searchUsers(ctx, op, url.Values{"external_id": {externalID}})
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +73,12 @@ func (c *Client) FindUserByExternalID(ctx context.Context, cred Credentials, ext
 // FindUserByEmail returns the user whose email is addr (ignoring case), or
 // nil, nil when none is. Zendesk's search also returns near matches (other
 // addresses holding the same words), which are skipped.
-func (c *Client) FindUserByEmail(ctx context.Context, cred Credentials, addr string) (*User, error) {
+func (c *Client) FindUserByEmail(ctx context.Context, addr string) (*User, error) {
 	const op = "find user by email"
 	if addr == "" {
 		return nil, fmt.Errorf("zendesk %s: the email address is empty", op)
 	}
-	users, err := c.searchUsers(ctx, op, cred, url.Values{"query": {emailQuery(addr)}})
+	users, err := c.searchUsers(ctx, op, url.Values{"query": {emailQuery(addr)}})
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +103,11 @@ func emailQuery(addr string) string {
 	return `email:"` + addr + `"`
 }
 
-func (c *Client) searchUsers(ctx context.Context, op string, cred Credentials, q url.Values) ([]User, error) {
+func (c *Client) searchUsers(ctx context.Context, op string, q url.Values) ([]User, error) {
 	var out struct {
 		Users *[]User `json:"users"`
 	}
-	if err := c.get(ctx, op, searchUsersPath, q, cred, &out); err != nil {
+	if err := c.get(ctx, op, searchUsersPath, q, &out); err != nil {
 		return nil, err
 	}
 	// Without the list, "no user" could not be told from a garbled answer,
@@ -137,7 +137,7 @@ func pick(op string, users []User, tests ...func(User) bool) (*User, error) {
 // CreateUser creates u and returns it as Zendesk stored it, with its id. It
 // never updates: an email or external id another user holds is a 422 that
 // matches ErrEmailTaken or ErrExternalIDTaken.
-func (c *Client) CreateUser(ctx context.Context, cred Credentials, u User) (User, error) {
+func (c *Client) CreateUser(ctx context.Context, u User) (User, error) {
 	const op = "create user"
 	u.ID = 0
 	body, err := json.Marshal(map[string]User{"user": u})
@@ -145,7 +145,7 @@ func (c *Client) CreateUser(ctx context.Context, cred Credentials, u User) (User
 		return User{}, fmt.Errorf("encoding user: %w", err)
 	}
 	var out userAnswer
-	if _, err := c.post(ctx, op, usersPath, cred, body, "", &out); err != nil {
+	if _, err := c.post(ctx, op, usersPath, body, "", &out); err != nil {
 		return User{}, err
 	}
 	if out.User == nil || out.User.ID == 0 {
@@ -158,7 +158,7 @@ func (c *Client) CreateUser(ctx context.Context, cred Credentials, u User) (User
 // (sent as null, which is how Zendesk removes a value), freeing it for
 // another user. One held by another user matches ErrExternalIDTaken; an
 // unknown id matches ErrNotFound.
-func (c *Client) SetExternalID(ctx context.Context, cred Credentials, id int64, externalID string) error {
+func (c *Client) SetExternalID(ctx context.Context, id int64, externalID string) error {
 	const op = "set external id"
 	if id <= 0 {
 		return fmt.Errorf("zendesk %s: %d is not a user id", op, id)
@@ -172,7 +172,7 @@ func (c *Client) SetExternalID(ctx context.Context, cred Credentials, id int64, 
 		return fmt.Errorf("encoding user: %w", err)
 	}
 	var out userAnswer
-	if _, err := c.call(ctx, op, http.MethodPut, userPath(id), nil, cred, body, "", &out); err != nil {
+	if _, err := c.call(ctx, op, http.MethodPut, userPath(id), nil, body, "", &out); err != nil {
 		return err
 	}
 	if out.User == nil || out.User.ID != id {
@@ -182,13 +182,13 @@ func (c *Client) SetExternalID(ctx context.Context, cred Credentials, id int64, 
 }
 
 // GetUser reads user id; an unknown id matches ErrNotFound.
-func (c *Client) GetUser(ctx context.Context, cred Credentials, id int64) (User, error) {
+func (c *Client) GetUser(ctx context.Context, id int64) (User, error) {
 	const op = "get user"
 	if id <= 0 {
 		return User{}, fmt.Errorf("zendesk %s: %d is not a user id", op, id)
 	}
 	var out userAnswer
-	if err := c.get(ctx, op, userPath(id), nil, cred, &out); err != nil {
+	if err := c.get(ctx, op, userPath(id), nil, &out); err != nil {
 		return User{}, err
 	}
 	if out.User == nil || out.User.ID != id {

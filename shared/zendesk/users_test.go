@@ -40,7 +40,7 @@ func TestFindUserByEmail(t *testing.T) {
 			for i, e := range tc.stored {
 				ids[i] = zd.AddUser(zendesktest.User{Name: "U" + strconv.Itoa(i), Email: e, ExternalID: "x" + strconv.Itoa(i)})
 			}
-			got, err := c.FindUserByEmail(context.Background(), cred, tc.addr)
+			got, err := c.FindUserByEmail(context.Background(), tc.addr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestFindUserByExternalID(t *testing.T) {
 			c, zd := newClient(t)
 			zd.AddUser(zendesktest.User{Name: "Decoy", Email: "decoy@example.com"})
 			id := zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", Phone: "+15550100", ExternalID: tc.stored})
-			got, err := c.FindUserByExternalID(context.Background(), cred, tc.find)
+			got, err := c.FindUserByExternalID(context.Background(), tc.find)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,28 +95,28 @@ func TestFindUserPicksFromAnswer(t *testing.T) {
 		status int // of the *Error; 0: no error
 	}{
 		{"email: the exact one", hits, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByEmail(context.Background(), cred, "ada@example.com")
+			return c.FindUserByEmail(context.Background(), "ada@example.com")
 		}, 2, 0},
 		{"external id: exact before case-folded", hits, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByExternalID(context.Background(), cred, "u-1")
+			return c.FindUserByExternalID(context.Background(), "u-1")
 		}, 2, 0},
 		{"external id: case-folded when no exact", `{"users":[{"id":7,"external_id":"other"},{"id":1,"external_id":"U-1"}]}`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByExternalID(context.Background(), cred, "u-1")
+			return c.FindUserByExternalID(context.Background(), "u-1")
 		}, 1, 0},
 		{"external id: a hit of another id is no match", `{"users":[{"id":7,"external_id":"u-10"}]}`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByExternalID(context.Background(), cred, "u-1")
+			return c.FindUserByExternalID(context.Background(), "u-1")
 		}, 0, 0},
 		{"no users list", `{"count":0}`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByEmail(context.Background(), cred, "ada@example.com")
+			return c.FindUserByEmail(context.Background(), "ada@example.com")
 		}, 0, 502},
 		{"null", `null`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByExternalID(context.Background(), cred, "u-1")
+			return c.FindUserByExternalID(context.Background(), "u-1")
 		}, 0, 502},
 		{"match without id", `{"users":[{"email":"ada@example.com"}]}`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByEmail(context.Background(), cred, "ada@example.com")
+			return c.FindUserByEmail(context.Background(), "ada@example.com")
 		}, 0, 502},
 		{"id as a string", `{"users":[{"id":"2","email":"ada@example.com"}]}`, func(c *zendesk.Client) (*zendesk.User, error) {
-			return c.FindUserByEmail(context.Background(), cred, "ada@example.com")
+			return c.FindUserByEmail(context.Background(), "ada@example.com")
 		}, 0, 502},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,10 +143,10 @@ func TestFindUserPicksFromAnswer(t *testing.T) {
 
 func TestFindUserRefusesEmptyWithoutCalling(t *testing.T) {
 	c, zd := newClient(t)
-	if u, err := c.FindUserByEmail(context.Background(), cred, ""); err == nil || u != nil {
+	if u, err := c.FindUserByEmail(context.Background(), ""); err == nil || u != nil {
 		t.Errorf("FindUserByEmail(\"\") = %v, %v", u, err)
 	}
-	if u, err := c.FindUserByExternalID(context.Background(), cred, ""); err == nil || u != nil {
+	if u, err := c.FindUserByExternalID(context.Background(), ""); err == nil || u != nil {
 		t.Errorf("FindUserByExternalID(\"\") = %v, %v", u, err)
 	}
 	if n := len(zd.Requests()); n != 0 {
@@ -184,7 +184,7 @@ func TestCreateUser(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, zd := newClient(t)
 			zd.AddUser(existing)
-			got, err := c.CreateUser(context.Background(), cred, tc.in)
+			got, err := c.CreateUser(context.Background(), tc.in)
 			checkCalls(t, zd, wantCall{Method: "POST", Path: zendesktest.CreateUserPath, Body: tc.body})
 			if tc.status == 0 {
 				if err != nil {
@@ -243,7 +243,7 @@ func TestSetExternalID(t *testing.T) {
 			if id == 0 {
 				id = ada
 			}
-			err := c.SetExternalID(context.Background(), cred, id, tc.extID)
+			err := c.SetExternalID(context.Background(), id, tc.extID)
 			checkCalls(t, zd, wantCall{Method: "PUT", Path: zendesktest.UserPath(id), Body: tc.body})
 			var ze *zendesk.Error
 			switch {
@@ -278,7 +278,7 @@ func TestGetUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(zd.Requests())
-			got, err := c.GetUser(context.Background(), cred, tc.id)
+			got, err := c.GetUser(context.Background(), tc.id)
 			if !errors.Is(err, tc.is) || (tc.is == nil && err != nil) || got != tc.want {
 				t.Fatalf("GetUser(%d) = %+v, %v; want %+v, %v", tc.id, got, err, tc.want, tc.is)
 			}
@@ -292,10 +292,10 @@ func TestGetUser(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.GetUser(context.Background(), cred, 0); err == nil {
+	if _, err := c.GetUser(context.Background(), 0); err == nil {
 		t.Error("GetUser(0): no error")
 	}
-	if _, err := c.GetUser(context.Background(), cred, -3); err == nil {
+	if _, err := c.GetUser(context.Background(), -3); err == nil {
 		t.Error("GetUser(-3): no error")
 	}
 	if n := len(zd.Requests()); n != 3 {
@@ -309,7 +309,7 @@ func TestCreateOrUpdateUserUnchanged(t *testing.T) {
 	// An id in the struct is not sent: create_or_update matches on external
 	// id or email only. The email matches across case, and the external id
 	// moves to the matched user, as in Zendesk.
-	id, err := c.CreateOrUpdateUser(context.Background(), cred, zendesk.User{ID: 5, Name: "Ada L", Email: "ada@example.com", ExternalID: "new-id"})
+	id, err := c.CreateOrUpdateUser(context.Background(), zendesk.User{ID: 5, Name: "Ada L", Email: "ada@example.com", ExternalID: "new-id"})
 	if err != nil || id != old {
 		t.Fatalf("= %d, %v; want %d", id, err, old)
 	}
