@@ -1,10 +1,12 @@
 // Package brazetest is an in-process Braze REST API for tests, as strict as
-// the real POST /users/track on what the bridge sends: Bearer API key auth,
-// JSON bodies, a user identifier on every object, ISO 8601 times on events
-// and purchases, and minor errors for the objects it skips. It is stricter
-// than Braze on one point: at most MaxObjects objects per request across
-// all arrays together, because the client promises that. It records every
-// request, and failures can be scripted per path.
+// the real POST /users/track on what the bridge sends: Bearer API key auth
+// (401 for a missing key, 404 for an unknown one), JSON bodies, at most the
+// contract's objects per request, a user identifier on every object, ISO
+// 8601 times of at most millisecond precision on events and purchases,
+// property strings of at most 255 characters, profiles created for unknown
+// identifiers unless an object says _update_existing_only, and minor
+// errors for the objects it skips. It records every request, and failures
+// can be scripted per path.
 package brazetest
 
 import (
@@ -17,7 +19,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/brazezendesk/bridge/shared/standin"
 )
@@ -25,8 +26,16 @@ import (
 // TrackPath is the only path the server answers.
 const TrackPath = "/users/track"
 
-// MaxObjects is the most objects one request may carry, all arrays together.
+// MaxObjects is the most objects one request may carry, all arrays
+// together, by default: Braze's current limit ("up to 75 total objects
+// combined across attributes, events, and purchases", /users/track rate
+// limit). SetObjectsPerRequest models another contract.
 const MaxObjects = 75
+
+// MAUObjectsPerRequest is the limit of customers on Braze's Monthly Active
+// Users contracts (CY 24-25, Universal, Web and Mobile MAU), whose
+// /users/track requests carry at most 50 objects.
+const MAUObjectsPerRequest = 50
 
 // Request is one recorded call.
 type Request = standin.Request
@@ -40,7 +49,9 @@ type Server struct {
 	standin.Recorder // Script, Requests, RequestsTo, Observe
 
 	mu         sync.Mutex
-	auth       string
+	key        string
+	limit      int // objects per request
+	profiles   profiles
 	attributes []map[string]any
 	events     []map[string]any
 	purchases  []map[string]any
@@ -48,7 +59,7 @@ type Server struct {
 
 // New starts a server accepting apiKey.
 func New(apiKey string) *Server {
-	s := &Server{}
+	s := &Server{limit: MaxObjects}
 	s.SetAPIKey(apiKey)
 	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
@@ -58,7 +69,16 @@ func New(apiKey string) *Server {
 func (s *Server) SetAPIKey(k string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.auth = "Bearer " + k
+	s.key = k
+}
+
+// SetObjectsPerRequest sets the contract's limit on objects per request,
+// all arrays together (MaxObjects by default, MAUObjectsPerRequest for an
+// MAU contract).
+func (s *Server) SetObjectsPerRequest(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit = n
 }
 
 // Attributes returns every attributes object Braze accepted, in arrival order.
@@ -101,10 +121,10 @@ func deepClone(v any) any {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
-	auth := s.auth
+	key := s.key
 	s.mu.Unlock()
-	if r.Header.Get("Authorization") != auth {
-		reply(w, http.StatusUnauthorized, map[string]any{"message": "Invalid API Key"})
+	if status, msg := authorize(r.Header.Get("Authorization"), key); status != 0 {
+		reply(w, status, map[string]any{"message": msg})
 		return
 	}
 	if r.URL.Path != TrackPath {
@@ -160,15 +180,15 @@ func (s *Server) track(body []byte) (int, map[string]any) {
 	if total == 0 {
 		return http.StatusBadRequest, map[string]any{"message": noData}
 	}
-	if total > MaxObjects {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if total > s.limit {
 		return http.StatusBadRequest, map[string]any{"message": "Max Input Length Exceeded",
-			"errors": []string{fmt.Sprintf("too many objects in one request: %d > %d", total, MaxObjects)}}
+			"errors": []string{fmt.Sprintf("too many objects in one request: %d > %d", total, s.limit)}}
 	}
 
 	resp := map[string]any{"message": "success"}
 	var minor []map[string]any
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, name := range arrays {
 		objs, ok := in[name]
 		if !ok {
@@ -180,6 +200,16 @@ func (s *Server) track(body []byte) (int, map[string]any) {
 				minor = append(minor, map[string]any{"type": problem, "input_array": name, "index": i})
 				continue
 			}
+			// Braze queues what it accepts and applies it later: an
+			// object for no profile it may create counts as processed,
+			// and is dropped.
+			n++
+			if !s.profiles.resolve(name, o) {
+				continue
+			}
+			if name == "attributes" {
+				dropLongAttributes(o)
+			}
 			switch name {
 			case "attributes":
 				s.attributes = append(s.attributes, o)
@@ -188,7 +218,6 @@ func (s *Server) track(body []byte) (int, map[string]any) {
 			case "purchases":
 				s.purchases = append(s.purchases, o)
 			}
-			n++
 		}
 		resp[name+"_processed"] = n
 	}
@@ -201,6 +230,9 @@ func (s *Server) track(body []byte) (int, map[string]any) {
 // validate returns what is wrong with an object of array name, or "".
 func validate(name string, o map[string]any) string {
 	if p := identify(o); p != "" {
+		return p
+	}
+	if p := checkUpdateOnly(o); p != "" {
 		return p
 	}
 	switch name {
@@ -277,47 +309,6 @@ func nonEmpty(v any) bool {
 }
 
 var currency = regexp.MustCompile(`^[A-Za-z]{3}$`)
-
-// brazeTime is Braze's yyyy-MM-dd'T'HH:mm:ss:SSSZ: milliseconds after a
-// colon, then Z or a numeric zone.
-var brazeTime = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}):(\d{3})(Z|[+-]\d{2}:?\d{2})$`)
-
-// parseTime reads a /users/track time: RFC 3339 (with or without fractional
-// seconds) or Braze's yyyy-MM-dd'T'HH:mm:ss:SSSZ.
-func parseTime(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	if m := brazeTime.FindStringSubmatch(v); m != nil {
-		zone := strings.Replace(m[3], ":", "", 1)
-		return time.Parse("2006-01-02T15:04:05.000Z0700", m[1]+"."+m[2]+zone)
-	}
-	return time.Time{}, fmt.Errorf("time %q is neither RFC 3339 nor yyyy-MM-dd'T'HH:mm:ss:SSSZ", v)
-}
-
-func checkTime(o map[string]any) string {
-	v, ok := o["time"]
-	if !ok || v == nil {
-		return "'time' is required"
-	}
-	str, ok := v.(string)
-	if !ok {
-		return "'time' must be an ISO 8601 string"
-	}
-	if _, err := parseTime(str); err != nil {
-		return fmt.Sprintf("'time' %q is not a valid ISO 8601 time", str)
-	}
-	return ""
-}
-
-func checkProperties(o map[string]any) string {
-	if p, ok := o["properties"]; ok {
-		if _, isObj := p.(map[string]any); !isObj {
-			return "'properties' must be an object"
-		}
-	}
-	return ""
-}
 
 func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

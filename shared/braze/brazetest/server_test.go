@@ -110,34 +110,41 @@ func stored(s *Server) (a, e, p int) { return len(s.Attributes()), len(s.Events(
 
 func TestAuth(t *testing.T) {
 	body := js(t, obj{"events": []obj{event("u1")}})
+	const restKey = "0b2f7c1e-4d5a-4e8b-9c3d-2a1f0e9d8c7b" // the shape of a Braze REST key
 	for _, tc := range []struct {
-		name, auth string
-		want       int
+		name, key, auth string
+		want            int
 	}{
-		{"right key", "Bearer " + key, http.StatusCreated},
-		{"no header", "", http.StatusUnauthorized},
-		{"wrong key", "Bearer other", http.StatusUnauthorized},
-		{"key only", key, http.StatusUnauthorized},
-		{"lower-case scheme", "bearer " + key, http.StatusUnauthorized},
-		{"double space", "Bearer  " + key, http.StatusUnauthorized},
-		{"key with suffix", "Bearer " + key + "x", http.StatusUnauthorized},
-		{"basic", "Basic " + key, http.StatusUnauthorized},
-		{"prefix of key", "Bearer " + key[:len(key)-1], http.StatusUnauthorized},
+		{"right key", key, "Bearer " + key, http.StatusCreated},
+		{"right REST key", restKey, "Bearer " + restKey, http.StatusCreated},
+		{"unknown REST key", key, "Bearer " + restKey, http.StatusNotFound},
+		{"rotated REST key", restKey, "Bearer " + strings.Replace(restKey, "0b2f", "1b2f", 1), http.StatusNotFound},
+		{"REST key upper-case", restKey, "Bearer " + strings.ToUpper(restKey), http.StatusUnauthorized},
+		{"REST key without scheme", restKey, restKey, http.StatusUnauthorized},
+		{"no header", key, "", http.StatusUnauthorized},
+		{"wrong key", key, "Bearer other", http.StatusUnauthorized},
+		{"key only", key, key, http.StatusUnauthorized},
+		{"lower-case scheme", key, "bearer " + key, http.StatusUnauthorized},
+		{"double space", key, "Bearer  " + key, http.StatusUnauthorized},
+		{"key with suffix", key, "Bearer " + key + "x", http.StatusUnauthorized},
+		{"basic", key, "Basic " + key, http.StatusUnauthorized},
+		{"prefix of key", key, "Bearer " + key[:len(key)-1], http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := New(key)
+			s := New(tc.key)
 			defer s.Close()
 			a := call(t, s, http.MethodPost, TrackPath, tc.auth, "application/json", body)
 			if a.status != tc.want {
 				t.Fatalf("status %d, want %d: %s", a.status, tc.want, a.raw)
 			}
 			_, e, _ := stored(s)
-			if tc.want == http.StatusUnauthorized {
-				if a.body["message"] != "Invalid API Key" {
-					t.Errorf("message %v", a.body["message"])
+			if tc.want != http.StatusCreated {
+				want := map[int]string{401: "Unknown or missing REST API Key", 404: "Unknown REST API Key"}[tc.want]
+				if a.body["message"] != want {
+					t.Errorf("message %v, want %q", a.body["message"], want)
 				}
 				if e != 0 {
-					t.Errorf("%d events stored after a 401", e)
+					t.Errorf("%d events stored after a %d", e, tc.want)
 				}
 			} else if e != 1 {
 				t.Errorf("%d events stored, want 1", e)
@@ -354,18 +361,32 @@ func TestMinorErrors(t *testing.T) {
 		{"event Braze time, two-digit millis", obj{"events": []obj{with(e, "time", "2024-05-06T07:08:09:12Z")}}, []errAt{{"events", 0}}},
 		{"event time formats accepted", obj{"events": []obj{
 			with(e, "time", "2024-05-06T07:08:09Z"),
-			with(e, "time", "2024-05-06T07:08:09.123456789+02:00"),
+			with(e, "time", "2024-05-06T07:08:09.123+02:00"),
+			with(e, "time", "2024-05-06T07:08:09.1Z"),
 			with(e, "time", "2024-05-06T07:08:09:000Z"),
 			with(e, "time", "2024-05-06T07:08:09:123Z"),
 			with(e, "time", "2024-05-06T07:08:09:123-0800"),
 			with(e, "time", "2024-05-06T07:08:09:999+05:30"),
 		}}, nil},
+		// Zendesk writes nanoseconds; Braze documents nothing finer than milliseconds.
+		{"event time in nanoseconds", obj{"events": []obj{e, with(e, "time", "2019-05-25T01:23:45.465719851Z")}}, []errAt{{"events", 1}}},
+		{"event time in microseconds", obj{"events": []obj{with(e, "time", "2024-05-06T07:08:09.123456+02:00")}}, []errAt{{"events", 0}}},
+		{"event time with an empty fraction", obj{"events": []obj{with(e, "time", "2024-05-06T07:08:09.Z")}}, []errAt{{"events", 0}}},
 		{"event without name", obj{"events": []obj{with(e, "name", nil)}}, []errAt{{"events", 0}}},
 		{"event with empty name", obj{"events": []obj{with(e, "name", "")}}, []errAt{{"events", 0}}},
 		{"event name not a string", obj{"events": []obj{with(e, "name", 7)}}, []errAt{{"events", 0}}},
 		{"event properties an array", obj{"events": []obj{with(e, "properties", []any{1})}}, []errAt{{"events", 0}}},
 		{"event properties a string", obj{"events": []obj{with(e, "properties", "x")}}, []errAt{{"events", 0}}},
 		{"event without properties", obj{"events": []obj{with(e, "properties", nil)}}, nil},
+		{"event property of 255 characters", obj{"events": []obj{with(e, "properties", obj{"subject": strings.Repeat("é", 255)})}}, nil},
+		{"event property of 256 characters", obj{"events": []obj{e, with(e, "properties", obj{"subject": strings.Repeat("a", 256)})}}, []errAt{{"events", 1}}},
+		{"event property of 128 emoji", obj{"events": []obj{with(e, "properties", obj{"subject": strings.Repeat("😀", 128)})}}, []errAt{{"events", 0}}},
+		{"event tag of 300 characters", obj{"events": []obj{with(e, "properties", obj{"tags": []any{"vip", strings.Repeat("t", 300)}})}}, []errAt{{"events", 0}}},
+		{"event nested string of 256", obj{"events": []obj{with(e, "properties", obj{"r": obj{"s": strings.Repeat("n", 256)}})}}, []errAt{{"events", 0}}},
+		{"event property name of 256", obj{"events": []obj{with(e, "properties", obj{strings.Repeat("k", 256): 1})}}, []errAt{{"events", 0}}},
+		{"event property name with $", obj{"events": []obj{with(e, "properties", obj{"$price": 1})}}, []errAt{{"events", 0}}},
+		{"purchase property of 256", obj{"purchases": []obj{with(p, "properties", obj{"note": strings.Repeat("a", 256)})}}, []errAt{{"purchases", 0}}},
+		{"update-only not a boolean", obj{"events": []obj{with(e, "_update_existing_only", "true")}}, []errAt{{"events", 0}}},
 
 		// Purchases.
 		{"purchase without product_id", obj{"purchases": []obj{with(p, "product_id", nil)}}, []errAt{{"purchases", 0}}},
@@ -399,6 +420,7 @@ func TestMinorErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(key)
 			defer s.Close()
+			s.AssumeProfilesExist() // a braze_id or alias alone names someone
 			ans := track(t, s, js(t, tc.body))
 			if ans.status != 201 || ans.body["message"] != "success" {
 				t.Fatalf("got %d %s, want 201 success", ans.status, ans.raw)
@@ -658,5 +680,105 @@ func TestScriptedDelay(t *testing.T) {
 	case <-closed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close waited for a cancelled delayed reply")
+	}
+}
+
+func TestObjectsPerRequestOfTheContract(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		limit, total int
+		want         int
+	}{
+		{"default 75", 0, 75, http.StatusCreated},
+		{"default 76", 0, 76, http.StatusBadRequest},
+		{"MAU 50", MAUObjectsPerRequest, 50, http.StatusCreated},
+		{"MAU 51", MAUObjectsPerRequest, 51, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(key)
+			defer s.Close()
+			if tc.limit > 0 {
+				s.SetObjectsPerRequest(tc.limit)
+			}
+			a := track(t, s, js(t, obj{"attributes": many(tc.total/2, attr), "events": many(tc.total-tc.total/2, event)}))
+			if a.status != tc.want {
+				t.Fatalf("%d objects: %d %s, want %d", tc.total, a.status, a.raw, tc.want)
+			}
+			if ga, ge, _ := stored(s); tc.want != http.StatusCreated && ga+ge != 0 {
+				t.Errorf("stored %d objects of a refused request", ga+ge)
+			}
+		})
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	alias := obj{"alias_name": "n", "alias_label": "l"}
+	byID := func(k string, v any, extra ...any) obj {
+		o := obj{"name": "ticket_created", "time": "2024-05-06T07:08:09Z", k: v}
+		for i := 0; i+1 < len(extra); i += 2 {
+			o[extra[i].(string)] = extra[i+1]
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name           string
+		known          [][2]string
+		ev             obj
+		stored         bool
+		created, skips []Profile
+	}{
+		{"unknown external id is created", nil, byID("external_id", "u1"), true, []Profile{"external_id:u1"}, nil},
+		{"unknown email is created", nil, byID("email", "Ada@Example.com"), true, []Profile{"email:ada@example.com"}, nil},
+		{"unknown phone is created", nil, byID("phone", "+15555550100"), true, []Profile{"phone:+15555550100"}, nil},
+		{"update-only unknown external id", nil, byID("external_id", "u1", "_update_existing_only", true), false, nil, []Profile{"external_id:u1"}},
+		{"update-only unknown email", nil, byID("email", "a@example.com", "_update_existing_only", true), false, nil, []Profile{"email:a@example.com"}},
+		{"update-only known external id", [][2]string{{"external_id", "u1"}}, byID("external_id", "u1", "_update_existing_only", true), true, nil, nil},
+		{"update-only known email in another case", [][2]string{{"email", "a@example.com"}}, byID("email", "A@EXAMPLE.COM", "_update_existing_only", true), true, nil, nil},
+		{"create explicitly", nil, byID("external_id", "u1", "_update_existing_only", false), true, []Profile{"external_id:u1"}, nil},
+		{"unknown alias is update-only by default", nil, byID("user_alias", alias), false, nil, []Profile{"user_alias:l/n"}},
+		{"alias created when asked", nil, byID("user_alias", alias, "_update_existing_only", false), true, []Profile{"user_alias:l/n"}, nil},
+		{"unknown braze_id is never created", nil, byID("braze_id", "5f1", "_update_existing_only", false), false, nil, []Profile{"braze_id:5f1"}},
+		{"external id wins over email", [][2]string{{"email", "a@example.com"}}, byID("external_id", "u1", "email", "a@example.com", "_update_existing_only", true), false, nil, []Profile{"external_id:u1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(key)
+			defer s.Close()
+			for _, k := range tc.known {
+				s.AddProfile(k[0], k[1])
+			}
+			a := track(t, s, js(t, obj{"events": []obj{tc.ev}}))
+			// Braze queues the object and says so: the drop comes later.
+			if a.status != 201 || a.body["events_processed"] != 1.0 || a.body["errors"] != nil {
+				t.Fatalf("got %d %s", a.status, a.raw)
+			}
+			if got := len(s.Events()) == 1; got != tc.stored {
+				t.Errorf("stored = %v, want %v", got, tc.stored)
+			}
+			if !reflect.DeepEqual(s.Created(), tc.created) || !reflect.DeepEqual(s.Skipped(), tc.skips) {
+				t.Errorf("created %v skipped %v, want %v and %v", s.Created(), s.Skipped(), tc.created, tc.skips)
+			}
+		})
+	}
+	t.Run("a created profile exists for the next object", func(t *testing.T) {
+		s := New(key)
+		defer s.Close()
+		track(t, s, js(t, obj{"attributes": []obj{{"email": "a@example.com"}}}))
+		track(t, s, js(t, obj{"events": []obj{byID("email", "a@example.com", "_update_existing_only", true)}}))
+		if len(s.Events()) != 1 || len(s.Created()) != 1 {
+			t.Errorf("events %d created %v", len(s.Events()), s.Created())
+		}
+	})
+}
+
+func TestLongAttributeNotStored(t *testing.T) {
+	s := New(key)
+	defer s.Close()
+	a := track(t, s, js(t, obj{"attributes": []obj{{"external_id": "u1", "plan": "gold", "note": strings.Repeat("x", 256)}}}))
+	if a.status != 201 || a.body["attributes_processed"] != 1.0 || a.body["errors"] != nil {
+		t.Fatalf("got %d %s", a.status, a.raw)
+	}
+	got := s.Attributes()
+	if len(got) != 1 || got[0]["plan"] != "gold" || got[0]["note"] != nil {
+		t.Errorf("stored %v: the long attribute must be left out, the rest kept", got)
 	}
 }
