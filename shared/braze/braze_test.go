@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -99,6 +100,21 @@ func TestWaitFor(t *testing.T) {
 	} {
 		if got := waitFor(tc.h, now); got != tc.want {
 			t.Errorf("waitFor(%v) = %v, want %v", tc.h, got, tc.want)
+		}
+	}
+}
+
+func TestKeyRejected(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   bool
+	}{
+		{401, true}, {404, true}, // Braze: "Unknown or missing REST API Key", "Unknown REST API Key"
+		{403, false}, {400, false}, {429, false}, {500, false}, {0, false},
+	} {
+		e := &Error{Status: tc.status}
+		if e.KeyRejected() != tc.want || errors.Is(e, ErrUnauthorized) != tc.want {
+			t.Errorf("%d: KeyRejected %v, errors.Is %v, want %v", tc.status, e.KeyRejected(), errors.Is(e, ErrUnauthorized), tc.want)
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/brazezendesk/bridge/shared/httpjson"
 )
 
-// ErrUnauthorized matches (with errors.Is) a 401 from Braze: the API key
-// is wrong, rotated, or from another instance.
+// ErrUnauthorized matches (with errors.Is) Braze refusing the API key: the
+// key is wrong, rotated, or from another instance.
 var ErrUnauthorized = errors.New("braze rejected the API key")
 
 // Error is a failed Braze call; Status is 0 when no answer came.
@@ -36,9 +36,18 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrUnauthorized) true for a 401.
+// Is makes errors.Is(err, ErrUnauthorized) true when Braze refused the key.
 func (e *Error) Is(target error) bool {
-	return target == ErrUnauthorized && e.Status == http.StatusUnauthorized
+	return target == ErrUnauthorized && e.KeyRejected()
+}
+
+// KeyRejected reports Braze refusing the API key. Braze answers "401
+// Unauthorized: Unknown or missing REST API Key" and also "404 Not Found:
+// Unknown REST API Key (if provided)" (its fatal error codes); the client
+// adds no path but /users/track to an endpoint it has checked, so a 404 is
+// the key's, never a wrong URL's.
+func (e *Error) KeyRejected() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusNotFound
 }
 
 // Retryable: rate limits, server failures and lost connections may pass.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -277,13 +278,12 @@ func failure(err error) *webhook.Error {
 		return unavailable("the delivery could not be completed; retry later", 0)
 	}
 	switch {
-	case be.Status == http.StatusUnauthorized:
-		return webhook.Errorf(http.StatusBadGateway,
-			"Braze rejected braze_api_key from the secret, also after reading it again: fix it in the secret (and check BRAZE_REST_ENDPOINT is your instance)")
+	case be.KeyRejected():
+		return webhook.Errorf(http.StatusBadGateway, fmt.Sprintf(
+			"Braze does not know braze_api_key from the secret (it answered %d), also after reading it again: fix it in the secret "+
+				"(a key works only on the instance that made it: BRAZE_REST_ENDPOINT must be that instance)", be.Status))
 	case be.Status == http.StatusForbidden:
 		return webhook.Errorf(http.StatusBadGateway, "Braze refused the request (403): the API key needs the users.track permission")
-	case be.Status == http.StatusNotFound:
-		return webhook.Errorf(http.StatusBadGateway, "Braze answered 404: check BRAZE_REST_ENDPOINT")
 	case be.Status == http.StatusBadRequest || be.Status == http.StatusRequestEntityTooLarge || be.Status == http.StatusUnprocessableEntity:
 		e := &webhook.Error{Status: http.StatusBadRequest, Message: "Braze refused the body: " + be.Message}
 		if len(be.Errors) > 0 {

@@ -275,22 +275,46 @@ func TestAnswers(t *testing.T) {
 	}
 }
 
+// TestRotatedAPIKey: Braze refuses a key it does not know with 401 or,
+// for a key in a REST key's shape, 404. Either way the secret is read
+// again, and a key still refused is the operator's to fix: 502 naming
+// braze_api_key, never a hint at the endpoint alone.
 func TestRotatedAPIKey(t *testing.T) {
-	f := newFixture(t)
-	f.send(t, flat, "inv-a")
-	f.bz.SetAPIKey("braze-key-2")
-	f.src.vals[tracking.KeyAPIKey] = "braze-key-2"
-	if resp, _ := f.send(t, other(flat, 1), "inv-b"); resp.Status != 200 {
-		t.Fatalf("after rotation: %d %s", resp.Status, resp.Body)
-	}
-	f.bz.SetAPIKey("braze-key-3")
-	before := len(f.bz.Requests())
-	resp, out := f.send(t, other(flat, 2), "inv-c")
-	if resp.Status != 502 || !strings.Contains(out["error"].(string), "braze_api_key") {
-		t.Fatalf("%d %v", resp.Status, out)
-	}
-	if n := len(f.bz.Requests()) - before; n != 2 {
-		t.Errorf("braze calls = %d, want 2", n)
+	for _, tc := range []struct {
+		name          string
+		old, new, bad string
+		refusedWith   int
+	}{
+		{"legacy-shaped keys: 401", "braze-key-1", "braze-key-2", "braze-key-3", 401},
+		{"REST keys: 404 Unknown REST API Key", "7d9a2c4e-1b3f-4a5d-8e6f-0a1b2c3d4e5f", "8e0b3d5f-2c4a-4b6e-9f70-1b2c3d4e5f60", "9f1c4e60-3d5b-4c7f-a081-2c3d4e5f6071", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.bz.SetAPIKey(tc.old)
+			f.src.vals[tracking.KeyAPIKey] = tc.old
+			f.send(t, flat, "inv-a")
+			f.bz.SetAPIKey(tc.new)
+			f.src.vals[tracking.KeyAPIKey] = tc.new
+			if resp, _ := f.send(t, other(flat, 1), "inv-b"); resp.Status != 200 {
+				t.Fatalf("after rotation: %d %s", resp.Status, resp.Body)
+			}
+			f.bz.SetAPIKey(tc.bad)
+			before := len(f.bz.Requests())
+			resp, out := f.send(t, other(flat, 2), "inv-c")
+			msg, _ := out["error"].(string)
+			if resp.Status != 502 || !strings.Contains(msg, "braze_api_key") || !strings.Contains(msg, fmt.Sprint(tc.refusedWith)) {
+				t.Fatalf("%d %v", resp.Status, out)
+			}
+			reqs := f.bz.Requests()
+			if n := len(reqs) - before; n != 2 {
+				t.Errorf("braze calls = %d, want 2 (one more after reading the secret again)", n)
+			}
+			for _, s := range []string{tc.old, tc.new} {
+				if strings.Contains(string(resp.Body), s) || strings.Contains(f.logs.String(), s) {
+					t.Errorf("a key leaked into the answer or the logs")
+				}
+			}
+		})
 	}
 }
 

@@ -111,6 +111,12 @@ func TestMetricsOfWebhookCalls(t *testing.T) {
 		{name: "API key refused after a refetch", status: 502,
 			setup: func(t *testing.T, f *fixture) { f.bz.Script(brazetest.TrackPath, fail3(401)...) },
 			want:  want(metrics.Deliveries, metrics.Failed, "401", true, 0)},
+		{name: "API key unknown (404) after a refetch", status: 502,
+			setup: func(t *testing.T, f *fixture) {
+				f.bz.Script(brazetest.TrackPath, brazetest.Reply{Status: 404, Body: `{"message": "Unknown REST API Key"}`},
+					brazetest.Reply{Status: 404, Body: `{"message": "Unknown REST API Key"}`})
+			},
+			want: want(metrics.Deliveries, metrics.Failed, "404", true, 0)},
 		{name: "Zendesk read refused", body: event("ticket.created", 9, 77, ``), status: 502,
 			setup: func(t *testing.T, f *fixture) { f.zd.SetCredentials(zdAgent, "another-token") },
 			want:  want(metrics.Deliveries, metrics.Failed, "401", true, 0)},
@@ -214,6 +220,8 @@ func TestMetricsOfQueueRecords(t *testing.T) {
 			want(metrics.QueueRedeliveries, metrics.Failed, "429", false, 0)},
 		{"failing", []brazetest.Reply{{Status: 500}, {Status: 500}, {Status: 500}}, want(metrics.QueueRedeliveries, metrics.Failed, "500", false, 2)},
 		{"key refused", []brazetest.Reply{{Status: 401}, {Status: 401}}, want(metrics.QueueRedeliveries, metrics.Failed, "401", true, 0)},
+		// An unknown key stays queued, for the operator to fix and redrive.
+		{"key unknown", []brazetest.Reply{{Status: 404}, {Status: 404}}, want(metrics.QueueRedeliveries, metrics.Failed, "404", true, 0)},
 		{"body refused", []brazetest.Reply{{Status: 400, Body: `{"message": "Invalid"}`}}, want(metrics.QueueRedeliveries, metrics.Dropped, "400", false, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -95,7 +95,7 @@ func rejected(err error) bool {
 	case errors.As(err, &cred):
 		return true
 	case errors.As(err, &be):
-		return be.Status == 401 || be.Status == 403
+		return be.KeyRejected() || be.Status == 403
 	case errors.As(err, &ze):
 		return ze.Status == 401 || ze.Status == 403
 	case errors.As(err, &ce):
