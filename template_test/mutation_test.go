@@ -67,6 +67,19 @@ func statements(t *Template, role, policy string) []any {
 }
 
 var mutations = []mutation{
+	// Braze contract.
+	{"BrazeContract", "the object limit is not passed on", func(t *Template) {
+		set(t, "ZendeskToBrazeFunction", nil, "Environment", "Variables", "BRAZE_OBJECTS_PER_REQUEST")
+	}},
+	{"BrazeContract", "the object limit may exceed Braze's", func(t *Template) {
+		asMap(asMap(t.Out["Parameters"])["BrazeObjectsPerRequest"])["MaxValue"] = 225
+	}},
+	{"BrazeContract", "profiles are created by default", func(t *Template) {
+		asMap(asMap(t.Out["Parameters"])["BrazeCreateProfiles"])["Default"] = "Yes"
+	}},
+	{"BrazeContract", "profile creation is not passed on", func(t *Template) {
+		set(t, "ZendeskToBrazeFunction", "Yes", "Environment", "Variables", "BRAZE_CREATE_PROFILES")
+	}},
 	// Alarm target.
 	{"AlarmTarget", "the topic is created even when AlarmTopicArn is given", func(t *Template) {
 		set(t, "AlarmTopic", nil, "", "Condition")

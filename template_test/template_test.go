@@ -30,6 +30,7 @@ var checks = map[string]check{
 	"Roles":                  checkRoles,
 	"Secrets":                checkSecrets,
 	"Concurrency":            checkConcurrency,
+	"BrazeContract":          checkBrazeContract,
 }
 
 func TestTemplate(t *testing.T) {
@@ -794,6 +795,38 @@ func checkConcurrency(t *Template) []string {
 	burst, _ := number(path(t.Out["Parameters"], "ApiThrottlingBurstLimit", "Default"))
 	if rate <= 25 || burst <= 50 {
 		ps = append(ps, fmt.Sprintf("the HTTP API's default throttling %v rps / %v burst is not above 25 / 50", rate, burst))
+	}
+	return ps
+}
+
+// checkBrazeContract: the Braze contract's settings reach ZendeskToBraze:
+// objects per request (75 by default, 50 allowed for an MAU contract,
+// never more than Braze's 75) and whether profiles may be created (not by
+// default).
+func checkBrazeContract(t *Template) []string {
+	var ps []string
+	params := asMap(t.Out["Parameters"])
+	objs := asMap(params["BrazeObjectsPerRequest"])
+	if d := scalar(objs["Default"]); d != "75" {
+		ps = append(ps, fmt.Sprintf("BrazeObjectsPerRequest defaults to %q, want 75", d))
+	}
+	lo, _ := number(objs["MinValue"])
+	hi, okHi := number(objs["MaxValue"])
+	if !okHi || hi > 75 || lo < 1 || lo > 50 {
+		ps = append(ps, fmt.Sprintf("BrazeObjectsPerRequest must allow 50 and no more than 75 (MinValue %v, MaxValue %v)", objs["MinValue"], objs["MaxValue"]))
+	}
+	create := asMap(params["BrazeCreateProfiles"])
+	if d := scalar(create["Default"]); d != "No" {
+		ps = append(ps, fmt.Sprintf("BrazeCreateProfiles defaults to %q, want No", d))
+	}
+	if got := t.allowed("BrazeCreateProfiles"); !same(got, []string{"Yes", "No"}) {
+		ps = append(ps, fmt.Sprintf("BrazeCreateProfiles allows %v, want Yes and No", got))
+	}
+	vars := asMap(path(t.props("ZendeskToBrazeFunction"), "Environment", "Variables"))
+	for env, param := range map[string]string{"BRAZE_OBJECTS_PER_REQUEST": "BrazeObjectsPerRequest", "BRAZE_CREATE_PROFILES": "BrazeCreateProfiles"} {
+		if !same(vars[env], ref(param)) {
+			ps = append(ps, fmt.Sprintf("ZendeskToBrazeFunction's %s is %s, want !Ref %s", env, show(vars[env]), param))
+		}
 	}
 	return ps
 }

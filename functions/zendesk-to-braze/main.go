@@ -36,6 +36,7 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		ZendeskSubdomain:  os.Getenv("ZENDESK_SUBDOMAIN"),
 		ZendeskBaseURL:    os.Getenv("ZENDESK_BASE_URL"),
 		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
+		ObjectsPerRequest: os.Getenv("BRAZE_OBJECTS_PER_REQUEST"),
 		Secrets:           src,
 		Dedupe:            parts.Store,
 		Metrics:           m,

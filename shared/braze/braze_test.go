@@ -49,16 +49,22 @@ func TestBatches(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		in      Track
+		limit   int
 		batches []int // objects per batch
 	}{
-		{"empty", Track{}, nil},
-		{"one", Track{Events: objects("e", 1)}, []int{1}},
-		{"exactly 75", Track{Attributes: objects("a", 25), Events: objects("e", 50)}, []int{75}},
-		{"76", Track{Attributes: objects("a", 25), Events: objects("e", 50), Purchases: objects("p", 1)}, []int{75, 1}},
-		{"200 events", Track{Events: objects("e", 200)}, []int{75, 75, 50}},
+		{"empty", Track{}, 0, nil},
+		{"one", Track{Events: objects("e", 1)}, 0, []int{1}},
+		{"exactly 75", Track{Attributes: objects("a", 25), Events: objects("e", 50)}, 0, []int{75}},
+		{"76", Track{Attributes: objects("a", 25), Events: objects("e", 50), Purchases: objects("p", 1)}, 0, []int{75, 1}},
+		{"200 events", Track{Events: objects("e", 200)}, 0, []int{75, 75, 50}},
+		{"over the most any contract allows", Track{Events: objects("e", 100)}, 200, []int{75, 25}},
+		{"MAU: exactly 50", Track{Attributes: objects("a", 25), Events: objects("e", 25)}, MAUObjects, []int{50}},
+		{"MAU: 75 across arrays", Track{Attributes: objects("a", 25), Events: objects("e", 25), Purchases: objects("p", 25)}, MAUObjects, []int{50, 25}},
+		{"MAU: 200 events", Track{Events: objects("e", 200)}, MAUObjects, []int{50, 50, 50, 50}},
+		{"one a request", Track{Attributes: objects("a", 1), Events: objects("e", 2)}, 1, []int{1, 1, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Batches(tc.in)
+			got := Batches(tc.in, tc.limit)
 			if len(got) != len(tc.batches) {
 				t.Fatalf("batches = %d, want %d", len(got), len(tc.batches))
 			}
@@ -115,6 +121,25 @@ func TestKeyRejected(t *testing.T) {
 		e := &Error{Status: tc.status}
 		if e.KeyRejected() != tc.want || errors.Is(e, ErrUnauthorized) != tc.want {
 			t.Errorf("%d: KeyRejected %v, errors.Is %v, want %v", tc.status, e.KeyRejected(), errors.Is(e, ErrUnauthorized), tc.want)
+		}
+	}
+}
+
+func TestObjectsPerRequest(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want int
+		ok   bool
+	}{
+		{"", 75, true}, {" ", 75, true}, {"75", 75, true}, {"50", 50, true}, {" 50 ", 50, true}, {"1", 1, true},
+		{"0", 0, false}, {"76", 0, false}, {"225", 0, false}, {"-5", 0, false}, {"fifty", 0, false}, {"50.0", 0, false},
+	} {
+		got, err := ObjectsPerRequest(tc.raw)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ObjectsPerRequest(%q) = %d, %v; want %d, ok=%v", tc.raw, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "BRAZE_OBJECTS_PER_REQUEST") {
+			t.Errorf("error does not name the variable: %v", err)
 		}
 	}
 }

@@ -13,9 +13,15 @@ import (
 )
 
 // MaxObjects is the most objects the client puts in one /users/track
-// request, all arrays together. Braze allows 75 per array; keeping the sum
-// at 75 stays inside every limit Braze documents.
+// request, all arrays together, and the default of
+// BRAZE_OBJECTS_PER_REQUEST: Braze allows "up to 75 total objects combined
+// across attributes, events, and purchases" (75 per array on legacy rate
+// limits), so 75 in all stays inside both.
 const MaxObjects = 75
+
+// MAUObjects is the limit of customers on Braze's Monthly Active Users
+// contracts (CY 24-25, Universal, Web and Mobile MAU): 50 objects a request.
+const MAUObjects = 50
 
 // Object is one attributes, events or purchases entry.
 type Object = map[string]any
@@ -56,9 +62,13 @@ func New(base *url.URL, hc *http.Client) *Client {
 	return &Client{Base: base, HTTP: hc, Retry: DefaultRetry}
 }
 
-// Batches splits t into bodies of at most MaxObjects objects, attributes
-// first, then events, then purchases, keeping their order.
-func Batches(t Track) []Track {
+// Batches splits t into bodies of at most limit objects (MaxObjects when
+// limit is 0 or more than that), attributes first, then events, then
+// purchases, keeping their order.
+func Batches(t Track, limit int) []Track {
+	if limit <= 0 || limit > MaxObjects {
+		limit = MaxObjects
+	}
 	var out []Track
 	cur := Track{}
 	add := func(dst *[]Object, o Object) {
@@ -73,7 +83,7 @@ func Batches(t Track) []Track {
 		{t.Purchases, func(b *Track) *[]Object { return &b.Purchases }},
 	} {
 		for _, o := range arr.src {
-			if cur.Len() == MaxObjects {
+			if cur.Len() == limit {
 				out = append(out, cur)
 				cur = Track{}
 			}

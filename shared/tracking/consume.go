@@ -28,7 +28,8 @@ type redelivery struct {
 }
 
 // Consume redelivers a batch of the retry queue's records, merging their
-// objects into /users/track calls of at most braze.MaxObjects. A record
+// objects into /users/track calls of at most the contract's objects per
+// request. A record
 // Braze accepted, or that was delivered before, or that fails for good
 // (logged) leaves the queue; one that may pass later, or whose
 // credentials were refused (an operator fixes the secret and redrives it
@@ -50,7 +51,7 @@ func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.R
 		}
 		ready = append(ready, p)
 	}
-	for _, group := range pack(ready) {
+	for _, group := range pack(ready, h.Service.limit()) {
 		err := h.sendGroup(counting(ctx, group[0].seen.tally), group)
 		if again, _ := retryable(err); err != nil && !again && !rejected(err) && len(group) > 1 {
 			// Braze refused the merged call: one record may be at fault,
@@ -75,7 +76,7 @@ func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.R
 // sendGroup sends the merged objects of group in one call; a record too
 // large to merge goes in its own batches, with their progress.
 func (h *Handler) sendGroup(ctx context.Context, group []pending) error {
-	if len(group) == 1 && group[0].q.Message.Len() > braze.MaxObjects {
+	if len(group) == 1 && group[0].q.Message.Len() > h.Service.limit() {
 		p := group[0]
 		_, err := h.Service.deliverClaimed(ctx, p.q.Invocation, p.claim, &p.q.Message)
 		return err
@@ -164,20 +165,20 @@ func (h *Handler) settle(ctx context.Context, r queue.Record, p pending, err err
 	return queue.Result{}
 }
 
-// pack groups records into /users/track calls of at most
-// braze.MaxObjects, in order, first fit; a record larger than that goes
-// alone.
-func pack(ps []pending) [][]pending {
+// pack groups records into /users/track calls of at most limit objects,
+// in order, first fit; a record larger than that goes alone, to be sent in
+// batches.
+func pack(ps []pending, limit int) [][]pending {
 	var groups [][]pending
 	var cur []pending
 	n := 0
 	for _, p := range ps {
 		size := p.q.Message.Len()
-		if size > braze.MaxObjects {
+		if size > limit {
 			groups = append(groups, []pending{p})
 			continue
 		}
-		if n+size > braze.MaxObjects {
+		if n+size > limit {
 			groups, cur, n = append(groups, cur), nil, 0
 		}
 		cur, n = append(cur, p), n+size

@@ -72,7 +72,7 @@ func (s *Service) deliverClaimed(ctx context.Context, invocation string, claim d
 	if err := s.Complete(ctx, m); err != nil {
 		return Delivery{}, err
 	}
-	batches := braze.Batches(m.Track)
+	batches := braze.Batches(m.Track, s.limit())
 	var sum Delivery
 	offsets := map[string]int{}
 	for i, b := range batches {

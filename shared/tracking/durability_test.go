@@ -2,12 +2,14 @@ package tracking_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/dedupe"
 	"github.com/brazezendesk/bridge/shared/queue"
@@ -184,24 +186,60 @@ func TestQueueConsumerOutcomes(t *testing.T) {
 }
 
 // Queued mode answers at once and the consumer merges a batch of records
-// into /users/track calls of at most 75 objects.
+// into /users/track calls of at most the contract's objects; a record
+// larger than that (a /users/track body) goes in batches of its own.
 func TestQueuedModeMergesRecords(t *testing.T) {
-	f := newFixture(t)
-	q := withQueue(f, true)
-	const n = 400
-	for i := range n {
-		body := fmt.Sprintf(`{"ticket_id": "%d", "status": "solved", "external_id": "u%d", "subject": "s"}`, i+1, i)
-		if resp, _ := f.send(t, body, fmt.Sprint("inv-", i)); resp.Status != 202 {
-			t.Fatalf("%d: %d %s", i, resp.Status, resp.Body)
-		}
-	}
-	if len(f.bz.Requests()) != 0 {
-		t.Fatal("queued mode called Braze")
-	}
-	drain(t, f, q)
-	calls := f.bz.RequestsTo(brazetest.TrackPath)
-	if len(f.bz.Events()) != n || len(calls) != (n+74)/75 || q.Len() != 0 {
-		t.Fatalf("events %d in %d calls, queue %d; want %d in %d, 0", len(f.bz.Events()), len(calls), q.Len(), n, (n+74)/75)
+	for _, tc := range []struct {
+		name  string
+		limit int // the contract's; 0: the default 75
+		big   int // events in one /users/track body among the records; 0: none
+		calls int
+	}{
+		{"default 75", 0, 0, 6},
+		{"MAU contract: 50", braze.MAUObjects, 0, 8},
+		{"MAU contract with a body of 120 events", braze.MAUObjects, 120, 8 + 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			limit := 75
+			if tc.limit > 0 {
+				limit = tc.limit
+				f.bz.SetObjectsPerRequest(limit)
+				f.h.Service.ObjectsPerRequest = limit
+			}
+			q := withQueue(f, true)
+			const n = 400
+			for i := range n {
+				body := fmt.Sprintf(`{"ticket_id": "%d", "status": "solved", "external_id": "u%d", "subject": "s"}`, i+1, i)
+				if resp, _ := f.send(t, body, fmt.Sprint("inv-", i)); resp.Status != 202 {
+					t.Fatalf("%d: %d %s", i, resp.Status, resp.Body)
+				}
+			}
+			if tc.big > 0 {
+				var evs []string
+				for i := range tc.big {
+					evs = append(evs, fmt.Sprintf(`{"external_id": "b%d", "name": "bulk"}`, i))
+				}
+				if resp, _ := f.send(t, `{"events": [`+strings.Join(evs, ",")+`]}`, "inv-big"); resp.Status != 202 {
+					t.Fatalf("big: %d %s", resp.Status, resp.Body)
+				}
+			}
+			if len(f.bz.Requests()) != 0 {
+				t.Fatal("queued mode called Braze")
+			}
+			drain(t, f, q)
+			calls := f.bz.RequestsTo(brazetest.TrackPath)
+			if len(f.bz.Events()) != n+tc.big || len(calls) != tc.calls || q.Len() != 0 {
+				t.Fatalf("events %d in %d calls, queue %d; want %d in %d, 0", len(f.bz.Events()), len(calls), q.Len(), n+tc.big, tc.calls)
+			}
+			for _, r := range calls {
+				var b braze.Track
+				json.Unmarshal(r.Body, &b)
+				if b.Len() > limit {
+					t.Errorf("a call held %d objects, more than %d", b.Len(), limit)
+				}
+			}
+		})
 	}
 }
 

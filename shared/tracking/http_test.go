@@ -164,27 +164,53 @@ func TestFailedInvocationIsNotRemembered(t *testing.T) {
 	}
 }
 
-func TestLargeBodySplitIn75s(t *testing.T) {
-	f := newFixture(t)
-	var evs []string
-	for i := range 160 {
-		evs = append(evs, fmt.Sprintf(`{"external_id": "u%d", "name": "bulk"}`, i))
-	}
-	body := `{"attributes": [{"external_id": "u0", "vip": true}], "events": [` + strings.Join(evs, ",") + `]}`
-	resp, out := f.send(t, body, "inv-big")
-	if resp.Status != 200 || out["events_processed"] != float64(160) || out["attributes_processed"] != float64(1) {
-		t.Fatalf("%d %s", resp.Status, resp.Body)
-	}
-	reqs := f.bz.RequestsTo(brazetest.TrackPath)
-	if len(reqs) != 3 {
-		t.Fatalf("requests = %d, want 3", len(reqs))
-	}
-	for _, r := range reqs {
-		var b braze.Track
-		json.Unmarshal(r.Body, &b)
-		if b.Len() > 75 {
-			t.Errorf("a request held %d objects", b.Len())
-		}
+// TestLargeBodySplitToTheContract: a body over the Braze contract's
+// objects per request is split, never refused, and no request carries more
+// than the contract allows (the stand-in refuses one that does, as Braze
+// does).
+func TestLargeBodySplitToTheContract(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		limit int // the contract's; 0: the default
+		calls int
+	}{
+		{"default 75", 0, 3},
+		{"MAU contract: 50", braze.MAUObjects, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.limit > 0 {
+				f.bz.SetObjectsPerRequest(tc.limit)
+				f.h.Service.ObjectsPerRequest = tc.limit
+			}
+			want := tc.limit
+			if want == 0 {
+				want = 75
+			}
+			var evs []string
+			for i := range 160 {
+				evs = append(evs, fmt.Sprintf(`{"external_id": "u%d", "name": "bulk"}`, i))
+			}
+			body := `{"attributes": [{"external_id": "u0", "vip": true}], "events": [` + strings.Join(evs, ",") + `]}`
+			resp, out := f.send(t, body, "inv-big")
+			if resp.Status != 200 || out["events_processed"] != float64(160) || out["attributes_processed"] != float64(1) {
+				t.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+			reqs := f.bz.RequestsTo(brazetest.TrackPath)
+			if len(reqs) != tc.calls {
+				t.Fatalf("requests = %d, want %d", len(reqs), tc.calls)
+			}
+			for _, r := range reqs {
+				var b braze.Track
+				json.Unmarshal(r.Body, &b)
+				if b.Len() > want {
+					t.Errorf("a request held %d objects, more than %d", b.Len(), want)
+				}
+			}
+			if len(f.bz.Events()) != 160 || len(f.bz.Attributes()) != 1 {
+				t.Errorf("Braze holds %d events and %d attributes", len(f.bz.Events()), len(f.bz.Attributes()))
+			}
+		})
 	}
 }
 

@@ -40,7 +40,11 @@ type Service struct {
 	Queue   queue.Sender // nil when the function has no retry queue
 	// Queued hands every delivery to the queue at once (DELIVERY_MODE=queued).
 	Queued bool
-	Now    func() time.Time // nil means time.Now
+	// ObjectsPerRequest is the Braze contract's limit on objects in one
+	// /users/track request (BRAZE_OBJECTS_PER_REQUEST); 0 means
+	// braze.MaxObjects.
+	ObjectsPerRequest int
+	Now               func() time.Time // nil means time.Now
 
 	identities identities
 }
@@ -61,6 +65,14 @@ func (s *Service) deadline(ctx context.Context) time.Time {
 		return s.now().Add(time.Until(dl))
 	}
 	return s.now().Add(Budget)
+}
+
+// limit is the most objects one /users/track request may carry.
+func (s *Service) limit() int {
+	if s.ObjectsPerRequest <= 0 || s.ObjectsPerRequest > braze.MaxObjects {
+		return braze.MaxObjects
+	}
+	return s.ObjectsPerRequest
 }
 
 func (s *Service) now() time.Time {

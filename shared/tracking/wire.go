@@ -23,6 +23,7 @@ type Config struct {
 	Dedupe            dedupe.Store   // shared by all containers; nil: this container's memory
 	Queue             queue.Sender   // the retry queue; nil: none
 	DeliveryMode      string         // "direct" (or "") or "queued"
+	ObjectsPerRequest string         // BRAZE_OBJECTS_PER_REQUEST: the Braze contract's limit; "" is 75
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
@@ -46,6 +47,9 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	}
 	if svc.Dedupe == nil {
 		svc.Dedupe = dedupe.NewMemory()
+	}
+	if svc.ObjectsPerRequest, err = braze.ObjectsPerRequest(cfg.ObjectsPerRequest); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	switch strings.ToLower(strings.TrimSpace(cfg.DeliveryMode)) {
 	case "", "direct":
