@@ -24,6 +24,7 @@ FUZZ_TARGETS := \
 	./shared/zendesk:FuzzVerifyZendesk \
 	./shared/tickets:FuzzParse \
 	./shared/tracking:FuzzParse \
+	./shared/tracking:FuzzBrazeTime \
 	./shared/lambdaio:FuzzEvent
 
 .PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive secrets

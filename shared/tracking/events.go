@@ -87,11 +87,16 @@ func parseZendeskEvent(doc map[string]any, at string) (Message, error) {
 	if id, _ := doc["id"].(string); id != "" {
 		props["zendesk_event_id"] = id
 	}
-	if t, _ := doc["time"].(string); brazeTime(t) {
+	if t, ok := brazeTimeOf(stringOf(doc["time"])); ok {
 		at = t
 	}
 	ev := braze.Object{"name": name, "time": at, "properties": props}
 	return Message{Track: braze.Track{Events: []braze.Object{ev}}, RequesterID: requester}, nil
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // number reads an id Zendesk writes as a string of digits or a number.

@@ -262,8 +262,11 @@ func checkTime(field string, o braze.Object, at string) error {
 		o["time"] = at
 		return nil
 	}
-	if s, ok := v.(string); ok && brazeTime(s) {
-		return nil
+	if s, ok := v.(string); ok {
+		if sent, ok := brazeTimeOf(s); ok {
+			o["time"] = sent
+			return nil
+		}
 	}
 	return webhook.Invalid(field+".time", "%s.time must be an ISO 8601 time such as 2026-11-24T12:00:00Z, or Braze's 2026-11-24T12:00:00:000Z (or leave it out: the signature's time is used)", field)
 }
