@@ -96,12 +96,16 @@ func Batches(t Track, limit int) []Track {
 	return out
 }
 
-// Send posts one batch (at most MaxObjects objects) with retries. Minor
-// errors' indexes are relative to the batch.
+// Send posts one batch (at most MaxObjects objects) with retries, its
+// strings shortened to what Braze takes (Shorten). Minor errors' indexes
+// are relative to the batch.
 func (c *Client) Send(ctx context.Context, apiKey string, batch Track) (Result, error) {
 	if n := batch.Len(); n == 0 || n > MaxObjects {
 		return Result{}, fmt.Errorf("braze: a batch holds 1 to %d objects, not %d", MaxObjects, n)
 	}
+	// What Braze would refuse as too long is shortened, so that a long
+	// ticket subject or tag does not cost the whole event.
+	Shorten(batch)
 	body, err := json.Marshal(batch)
 	if err != nil {
 		return Result{}, fmt.Errorf("encoding /users/track body: %w", err)

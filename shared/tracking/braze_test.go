@@ -1,10 +1,14 @@
 package tracking_test
 
 import (
+	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/brazezendesk/bridge/shared/braze"
+	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -45,6 +49,66 @@ func TestTimesBrazeParses(t *testing.T) {
 			if len(evs) != 1 || evs[0]["time"] != tc.want {
 				t.Fatalf("Braze stored %v, want one event at %s", evs, tc.want)
 			}
+		})
+	}
+}
+
+// TestLongTextIsShortenedNotLost: a subject or tag longer than the 255
+// characters Braze takes would make Braze drop the whole event (a custom
+// attribute: not store it); it reaches Braze shortened on a rune boundary
+// and marked with "…", in every body shape.
+func TestLongTextIsShortenedNotLost(t *testing.T) {
+	title := strings.Repeat("Mon écran 27\" clignote 🎉 ", 20) // 520 characters, quotes and emoji among them
+	want := braze.ShortenString(title)
+	if braze.Length(want) != braze.MaxString || !strings.HasSuffix(want, "…") {
+		t.Fatalf("the case is not one: %d %q", braze.Length(want), want)
+	}
+	tag := strings.Repeat("t", 300)
+	for _, tc := range []struct {
+		name  string
+		body  func(req, ticket int64) string
+		check func(t *testing.T, bz *brazetest.Server)
+	}{
+		{"event webhook subject and tag", func(req, _ int64) string {
+			return fmt.Sprintf(`{"type": "zen:event-type:ticket.created", "id": "e1", "time": "2026-11-24T11:59:00Z",
+				"detail": {"id": "5", "requester_id": "%d", "subject": %q, "tags": ["vip", %q]}}`, req, title, tag)
+		}, func(t *testing.T, bz *brazetest.Server) {
+			props := bz.Events()[0]["properties"].(map[string]any)
+			if props["subject"] != want || !reflect.DeepEqual(props["tags"], []any{"vip", braze.ShortenString(tag)}) {
+				t.Errorf("properties %v", props)
+			}
+		}},
+		{"trigger body, subject read from Zendesk", func(_, ticket int64) string {
+			return fmt.Sprintf(`{"ticket_id": "%d", "status": "Solved", "external_id": "user-123"}`, ticket)
+		}, func(t *testing.T, bz *brazetest.Server) {
+			if got := bz.Events()[0]["properties"].(map[string]any)["subject"]; got != want {
+				t.Errorf("subject %q", got)
+			}
+		}},
+		{"/users/track body", func(_, _ int64) string {
+			return fmt.Sprintf(`{"attributes": [{"external_id": "user-123", "last_ticket_subject": %q}],
+				"events": [{"external_id": "user-123", "name": "x", "properties": {"subject": %q}}]}`, title, title)
+		}, func(t *testing.T, bz *brazetest.Server) {
+			if got := bz.Attributes()[0]["last_ticket_subject"]; got != want {
+				t.Errorf("attribute %q", got)
+			}
+			if got := bz.Events()[0]["properties"].(map[string]any)["subject"]; got != want {
+				t.Errorf("subject %q", got)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			req := f.zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", ExternalID: "user-123"})
+			ticket := f.zd.AddTicket(map[string]any{"subject": title, "status": "solved", "requester_id": req})
+			resp, out := f.send(t, tc.body(req, ticket), "inv-1")
+			if resp.Status != 200 || out["errors"] != nil {
+				t.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+			if len(f.bz.Events()) != 1 {
+				t.Fatalf("Braze stored %d events, want 1", len(f.bz.Events()))
+			}
+			tc.check(t, f.bz)
 		})
 	}
 }
