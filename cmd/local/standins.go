@@ -53,6 +53,8 @@ func startTargets(o options, out io.Writer) (*targets, error) {
 	}
 	if o.braze == "" {
 		bz := brazetest.New(vals.Get("braze_api_key"))
+		// The demo's requester came from Braze: a user Braze knows.
+		bz.AssumeProfilesExist()
 		bz.Observe = func(r brazetest.Request, status int) { p.received("Braze", r.Method, r.Path, r.Header, r.Body, status) }
 		t.brazeURL = bz.URL
 		closers = append(closers, bz.Close)

@@ -44,6 +44,7 @@ func benchmarkWarm(b *testing.B, table string) {
 	proxy := mototest.StartFaultProxy(b, moto)
 	bz := brazetest.New(apiKey)
 	defer bz.Close()
+	bz.AssumeProfilesExist()
 	for _, kv := range append(proxy.Env(), "SECRET_ID="+secretID, "BRAZE_REST_ENDPOINT="+bz.URL,
 		"DEDUPE_TABLE="+table, "RETRY_QUEUE_URL="+url) {
 		k, v, _ := strings.Cut(kv, "=")

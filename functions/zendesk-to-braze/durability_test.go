@@ -36,6 +36,7 @@ func TestTwoContainersShareOneTable(t *testing.T) {
 	url, dlq := moto.CreateQueue(t, "zendesk-to-braze-retry", 10)
 	bz := brazetest.New(apiKey)
 	t.Cleanup(bz.Close)
+	bz.AssumeProfilesExist() // every requester here is a Braze user
 	zd := zendesktest.New(zdAgent, zdToken)
 	zd.AddSamples()
 	t.Cleanup(zd.Close)
@@ -172,6 +173,7 @@ func TestQueuedBurst(t *testing.T) {
 	clock := faulttest.NewClock(epoch)
 	bz := brazetest.New(apiKey)
 	t.Cleanup(bz.Close)
+	bz.AssumeProfilesExist() // every requester here is a Braze user
 	zd := zendesktest.New(zdAgent, zdToken)
 	t.Cleanup(zd.Close)
 	q := &queue.Memory{Now: clock.Now, Visibility: 90 * time.Second}

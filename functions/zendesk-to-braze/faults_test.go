@@ -77,6 +77,7 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	f.url, f.dlq = moto.CreateQueue(t, "zendesk-to-braze-retry", 10)
 	f.bz = brazetest.New(apiKey)
 	t.Cleanup(f.bz.Close)
+	f.bz.AssumeProfilesExist() // every requester here is a Braze user
 	zd := zendesktest.New(zdAgent, zdToken)
 	t.Cleanup(zd.Close)
 	for n := 0; n < cfg.tickets; n += readEvery {

@@ -37,6 +37,7 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		ZendeskBaseURL:    os.Getenv("ZENDESK_BASE_URL"),
 		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
 		ObjectsPerRequest: os.Getenv("BRAZE_OBJECTS_PER_REQUEST"),
+		CreateProfiles:    os.Getenv("BRAZE_CREATE_PROFILES"),
 		Secrets:           src,
 		Dedupe:            parts.Store,
 		Metrics:           m,

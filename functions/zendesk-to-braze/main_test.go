@@ -37,10 +37,17 @@ func secret() map[string]string {
 
 func start(t *testing.T, env ...string) *e2e {
 	t.Helper()
-	moto := mototest.Start(t)
-	moto.Put(t, secretID, secret())
 	bz := brazetest.New(apiKey)
 	t.Cleanup(bz.Close)
+	bz.AssumeProfilesExist() // every requester here is a Braze user
+	return startWith(t, bz, secret(), env...)
+}
+
+// startWith runs the built function against bz, with the secret given.
+func startWith(t *testing.T, bz *brazetest.Server, sec map[string]string, env ...string) *e2e {
+	t.Helper()
+	moto := mototest.Start(t)
+	moto.Put(t, secretID, sec)
 	zd := zendesktest.New(zdAgent, zdToken)
 	zd.AddSamples()
 	t.Cleanup(zd.Close)

@@ -67,8 +67,19 @@ func startREADME(t *testing.T) *readmeEnv {
 func TestREADMEZendeskTemplate(t *testing.T) {
 	tmpl := liquidtest.Template(t, "zendesk-trigger-body")
 	env := startREADME(t)
-	addUser := userAdder(t, env.zd)
+	addZendeskUser := userAdder(t, env.zd)
 	addTicket := ticketAdder(t, env.zd)
+	// Every requester is also a Braze user, by the identifier the bridge
+	// addresses them with: the bridge creates no profiles by default.
+	addUser := func(u zendesktest.User) int64 {
+		switch {
+		case u.ExternalID != "":
+			env.bz.AddProfile("external_id", u.ExternalID)
+		case u.Email != "":
+			env.bz.AddProfile("email", u.Email)
+		}
+		return addZendeskUser(u)
+	}
 
 	victimID := addUser(zendesktest.User{Name: "Victoria Victim", Email: liquidtest.VictimEmail, ExternalID: liquidtest.Victim})
 	tickets := liquidtest.Tickets()

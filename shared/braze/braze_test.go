@@ -143,3 +143,36 @@ func TestObjectsPerRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		raw      string
+		want, ok bool
+	}{
+		{"", false, true}, {"No", false, true}, {"no", false, true}, {"false", false, true},
+		{"Yes", true, true}, {" yes ", true, true}, {"TRUE", true, true},
+		{"maybe", false, false}, {"1", false, false},
+	} {
+		got, err := CreateProfiles(tc.raw)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("CreateProfiles(%q) = %v, %v; want %v, ok=%v", tc.raw, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSetProfileCreation(t *testing.T) {
+	for _, create := range []bool{false, true} {
+		tr := Track{
+			Attributes: []Object{{"external_id": "a"}},
+			Events:     []Object{{"email": "e@example.com"}, {"external_id": "b", UpdateOnly: false}},
+			Purchases:  []Object{{"phone": "+15555550100", UpdateOnly: true}},
+		}
+		SetProfileCreation(tr, create)
+		for i, got := range []any{tr.Attributes[0][UpdateOnly], tr.Events[0][UpdateOnly], tr.Events[1][UpdateOnly], tr.Purchases[0][UpdateOnly]} {
+			want := []any{!create, !create, false, true}[i] // what a body says itself stands
+			if got != want {
+				t.Errorf("create=%v: object %d has %v, want %v", create, i, got, want)
+			}
+		}
+	}
+}

@@ -56,6 +56,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	bz := brazetest.New(apiKey)
 	t.Cleanup(bz.Close)
+	// Every requester of these tests is a Braze user; profile creation has
+	// its own tests (braze_test.go).
+	bz.AssumeProfilesExist()
 	base, _ := url.Parse(bz.URL)
 	client := braze.New(base, bz.Client())
 	client.Retry.Base = 5 * time.Millisecond

@@ -44,14 +44,20 @@ type Service struct {
 	// /users/track request (BRAZE_OBJECTS_PER_REQUEST); 0 means
 	// braze.MaxObjects.
 	ObjectsPerRequest int
-	Now               func() time.Time // nil means time.Now
+	// CreateProfiles lets Braze create a profile for a requester it does
+	// not know (BRAZE_CREATE_PROFILES); otherwise every object is sent
+	// update-only.
+	CreateProfiles bool
+	Now            func() time.Time // nil means time.Now
 
 	identities identities
 }
 
 // send posts one batch with the secret's API key, and once more with a
-// fresh secret if Braze rejects it.
+// fresh secret if Braze rejects it. Each object says whether Braze may
+// create its profile.
 func (s *Service) send(ctx context.Context, b braze.Track) (res braze.Result, err error) {
+	braze.SetProfileCreation(b, s.CreateProfiles)
 	err = secrets.WithRefetch(ctx, s.Secrets, []string{KeyAPIKey}, braze.ErrUnauthorized, func(v secrets.Values) error {
 		res, err = s.Braze.Send(ctx, v.Get(KeyAPIKey), b)
 		return err

@@ -24,6 +24,7 @@ type Config struct {
 	Queue             queue.Sender   // the retry queue; nil: none
 	DeliveryMode      string         // "direct" (or "") or "queued"
 	ObjectsPerRequest string         // BRAZE_OBJECTS_PER_REQUEST: the Braze contract's limit; "" is 75
+	CreateProfiles    string         // BRAZE_CREATE_PROFILES: yes or no (""): may Braze create unknown requesters' profiles
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
@@ -49,6 +50,9 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		svc.Dedupe = dedupe.NewMemory()
 	}
 	if svc.ObjectsPerRequest, err = braze.ObjectsPerRequest(cfg.ObjectsPerRequest); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
+	}
+	if svc.CreateProfiles, err = braze.CreateProfiles(cfg.CreateProfiles); err != nil {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	switch strings.ToLower(strings.TrimSpace(cfg.DeliveryMode)) {
