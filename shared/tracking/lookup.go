@@ -19,17 +19,18 @@ type Zendesk interface {
 // ErrNoZendesk is a message that needs the Zendesk API in a function
 // deployed without a Zendesk account to read.
 var ErrNoZendesk = errors.New("ZENDESK_SUBDOMAIN is not set: it is needed to read the ticket's requester from Zendesk " +
-	"(for Zendesk event webhooks, and trigger bodies without external_id or email)")
+	"(for Zendesk event webhooks, trigger bodies without external_id or email, and /users/track bodies whose objects name no one)")
 
 // Complete reads from the Zendesk API what m's event still lacks: the
 // requester of an event webhook; the subject, and the requester when the
-// body named no one, of a trigger body. A subject is optional: without
+// body named no one, of a trigger body; the requester of the objects of a
+// /users/track body that name no one. A subject is optional: without
 // the API keys, or when the ticket is gone, the event goes without it.
 func (s *Service) Complete(ctx context.Context, m *Message) error {
 	err := s.read(ctx, m)
 	if err == nil {
 		// Complete: a queued copy of m is not read again.
-		m.RequesterID, m.TicketID, m.NeedsIdentity = 0, 0, false
+		m.RequesterID, m.TicketID, m.NeedsIdentity, m.Unaddressed = 0, 0, false, false
 	}
 	return err
 }
@@ -55,6 +56,15 @@ func (s *Service) read(ctx context.Context, m *Message) error {
 			}
 			if err != nil {
 				return err
+			}
+			if m.Unaddressed {
+				id, ok := identityOf(t.Requester)
+				if !ok {
+					return webhook.Invalid("ticket_id", "ticket %d's requester has no external id or email in Zendesk to find the Braze profile by", m.TicketID)
+				}
+				s.identities.put(t.RequesterID, id)
+				addressAll(m.Track, id)
+				return nil
 			}
 			ev := m.Events[0]
 			if t.Subject != "" {
@@ -134,3 +144,14 @@ func identityOf(u *zendesk.User) (profile, bool) {
 }
 
 func identify(ev braze.Object, p profile) { ev[p.key] = p.value }
+
+// addressAll gives p to every object of t that names no one.
+func addressAll(t braze.Track, p profile) {
+	for _, arr := range [][]braze.Object{t.Attributes, t.Events, t.Purchases} {
+		for _, o := range arr {
+			if checkIdentifier("", o) != nil {
+				identify(o, p)
+			}
+		}
+	}
+}

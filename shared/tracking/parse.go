@@ -43,6 +43,10 @@ type Message struct {
 	// trigger body that names neither).
 	TicketID      int64 `json:"ticket_id,omitempty"`
 	NeedsIdentity bool  `json:"needs_identity,omitempty"`
+	// Unaddressed: the objects of a /users/track body that name no one
+	// take the requester of ticket TicketID (the body's top-level
+	// "ticket_id"), and nothing else is read.
+	Unaddressed bool `json:"unaddressed,omitempty"`
 }
 
 // Parse reads a Zendesk webhook body of any shape the bridge accepts.
@@ -62,8 +66,13 @@ func Parse(body []byte, signedAt time.Time) (Message, error) {
 	_, e := doc["events"]
 	_, p := doc["purchases"]
 	if a || e || p {
-		t, err := parseTrack(doc, at)
-		return Message{Track: t}, err
+		ticket := ticketID(doc)
+		t, unaddressed, err := parseTrack(doc, at, ticket != 0)
+		m := Message{Track: t}
+		if unaddressed {
+			m.TicketID, m.NeedsIdentity, m.Unaddressed = ticket, true, true
+		}
+		return m, err
 	}
 	return parseFlat(doc, at)
 }
@@ -118,10 +127,8 @@ func parseFlat(doc map[string]any, at string) (Message, error) {
 		}
 	}
 	var m Message
-	if s, ok := doc["ticket_id"].(string); ok && digitsOnly.MatchString(s) {
-		if _, has := doc["subject"]; !has || id == "" {
-			m.TicketID, _ = strconv.ParseInt(s, 10, 64)
-		}
+	if _, has := doc["subject"]; !has || id == "" {
+		m.TicketID = ticketID(doc)
 	}
 	if id == "" {
 		if m.TicketID == 0 {
@@ -147,6 +154,16 @@ func parseFlat(doc map[string]any, at string) (Message, error) {
 	return m, nil
 }
 
+// ticketID is the body's "ticket_id" when it is a ticket's id, else 0.
+func ticketID(doc map[string]any) int64 {
+	s, ok := doc["ticket_id"].(string)
+	if !ok || !digitsOnly.MatchString(s) {
+		return 0
+	}
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
 func eventName(doc map[string]any) (string, error) {
 	if v, ok := doc["event_name"]; ok {
 		s, ok := v.(string)
@@ -168,9 +185,11 @@ func statusEvent(status string) string {
 	return "zendesk_ticket_" + strings.Join(strings.Fields(strings.ToLower(status)), "_")
 }
 
-// parseTrack validates a /users/track body written with Zendesk placeholders.
-func parseTrack(doc map[string]any, at string) (braze.Track, error) {
-	var t braze.Track
+// parseTrack validates a /users/track body written with Zendesk
+// placeholders. With byTicket (the body gives a ticket_id), an object that
+// names no one is let through for the ticket's requester, and unaddressed
+// says there is one.
+func parseTrack(doc map[string]any, at string, byTicket bool) (t braze.Track, unaddressed bool, err error) {
 	for _, arr := range []struct {
 		key  string
 		dst  *[]braze.Object
@@ -186,29 +205,32 @@ func parseTrack(doc map[string]any, at string) (braze.Track, error) {
 		}
 		list, ok := raw.([]any)
 		if !ok {
-			return t, webhook.Invalid(arr.key, "%s must be a list of objects", arr.key)
+			return t, false, webhook.Invalid(arr.key, "%s must be a list of objects", arr.key)
 		}
 		for i, e := range list {
 			field := fmt.Sprintf("%s[%d]", arr.key, i)
 			o, ok := e.(map[string]any)
 			if !ok {
-				return t, webhook.Invalid(field, "%s must be an object", field)
+				return t, false, webhook.Invalid(field, "%s must be an object", field)
 			}
-			if err := checkIdentifier(field, o); err != nil {
-				return t, err
+			switch err := checkIdentifier(field, o); {
+			case err != nil && byTicket:
+				unaddressed = true
+			case err != nil:
+				return t, false, err
 			}
 			if arr.each != nil {
 				if err := arr.each(field, o); err != nil {
-					return t, err
+					return t, false, err
 				}
 			}
 			*arr.dst = append(*arr.dst, o)
 		}
 	}
 	if t.Len() == 0 {
-		return t, webhook.Invalid("events", "the body has no attributes, events or purchases to send")
+		return t, false, webhook.Invalid("events", "the body has no attributes, events or purchases to send")
 	}
-	return t, nil
+	return t, unaddressed, nil
 }
 
 func checkIdentifier(field string, o braze.Object) error {
@@ -226,7 +248,8 @@ func checkIdentifier(field string, o braze.Object) error {
 			}
 		}
 	}
-	return webhook.Invalid(field, "%s has no identifier Braze accepts: external_id, email, braze_id, phone or user_alias (empty or unrendered placeholders count as absent)", field)
+	return webhook.Invalid(field, "%s has no identifier Braze accepts: external_id, email, braze_id, phone or user_alias "+
+		"(empty or unrendered placeholders count as absent); give the body \"ticket_id\": \"{{ticket.id}}\" to send it to the ticket's requester", field)
 }
 
 func checkEvent(field string, o braze.Object, at string) error {

@@ -184,3 +184,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTrackByTicket(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		body        string
+		field       string // an error's field; "" for success
+		ticket      int64
+		unaddressed bool
+	}{
+		{name: "objects naming no one, with ticket_id", body: `{"ticket_id": "7001", "events": [{"name": "x"}], "attributes": [{"a": "1"}]}`, ticket: 7001, unaddressed: true},
+		{name: "every object names someone", body: `{"ticket_id": "7001", "events": [{"external_id": "u", "name": "x"}]}`},
+		{name: "one of two names no one", body: `{"ticket_id": "7001", "events": [{"external_id": "u", "name": "x"}, {"email": "", "name": "y"}]}`, ticket: 7001, unaddressed: true},
+		{name: "no ticket_id", body: `{"events": [{"name": "x"}]}`, field: "events[0]"},
+		{name: "ticket_id unrendered", body: `{"ticket_id": "{{ticket.id}}", "events": [{"name": "x"}]}`, field: "events[0]"},
+		{name: "ticket_id not an id", body: `{"ticket_id": "7001; drop", "events": [{"name": "x"}]}`, field: "events[0]"},
+		{name: "ticket_id with a leading zero", body: `{"ticket_id": "07001", "events": [{"name": "x"}]}`, field: "events[0]"},
+		{name: "an object naming no one is still checked", body: `{"ticket_id": "7001", "events": [{"time": "x"}]}`, field: "events[0].name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse([]byte(tc.body), signedAt)
+			if tc.field != "" {
+				var inv *webhook.InvalidError
+				if !errors.As(err, &inv) || inv.Field != tc.field {
+					t.Fatalf("err = %v, want an InvalidError on %q", err, tc.field)
+				}
+				return
+			}
+			if err != nil || m.TicketID != tc.ticket || m.Unaddressed != tc.unaddressed || m.NeedsIdentity != tc.unaddressed {
+				t.Fatalf("%+v, %v", m, err)
+			}
+		})
+	}
+}
