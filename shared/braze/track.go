@@ -20,7 +20,10 @@ import (
 const MaxObjects = 75
 
 // MAUObjects is the limit of customers on Braze's Monthly Active Users
-// contracts (CY 24-25, Universal, Web and Mobile MAU): 50 objects a request.
+// contracts: "each request may batch up to 50 updates combined across
+// attribute, event, or purchase objects" (the /users/track reference for
+// Monthly Active Users CY 24-25; a later revision, which adds Universal,
+// Web and Mobile MAU, says 75). 50 is within both.
 const MAUObjects = 50
 
 // Object is one attributes, events or purchases entry.

@@ -33,8 +33,9 @@ const TrackPath = "/users/track"
 const MaxObjects = 75
 
 // MAUObjectsPerRequest is the limit of customers on Braze's Monthly Active
-// Users contracts (CY 24-25, Universal, Web and Mobile MAU), whose
-// /users/track requests carry at most 50 objects.
+// Users contracts: "each request may batch up to 50 updates combined
+// across attribute, event, or purchase objects" (the /users/track
+// reference for Monthly Active Users CY 24-25; a later revision says 75).
 const MAUObjectsPerRequest = 50
 
 // Request is one recorded call.
