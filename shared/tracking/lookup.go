@@ -149,7 +149,7 @@ func identify(ev braze.Object, p profile) { ev[p.key] = p.value }
 func addressAll(t braze.Track, p profile) {
 	for _, arr := range [][]braze.Object{t.Attributes, t.Events, t.Purchases} {
 		for _, o := range arr {
-			if checkIdentifier("", o) != nil {
+			if !namesSomeone(o) {
 				identify(o, p)
 			}
 		}

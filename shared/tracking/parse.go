@@ -233,6 +233,9 @@ func parseTrack(doc map[string]any, at string, byTicket bool) (t braze.Track, un
 	return t, unaddressed, nil
 }
 
+// namesSomeone reports whether o carries an identifier Braze accepts.
+func namesSomeone(o braze.Object) bool { return checkIdentifier("", o) == nil }
+
 func checkIdentifier(field string, o braze.Object) error {
 	for _, k := range identifiers {
 		switch v := o[k].(type) {

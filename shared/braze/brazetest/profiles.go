@@ -64,9 +64,9 @@ func (p *profiles) add(id Profile) {
 	p.known[id] = true
 }
 
-// resolve finds or creates the profile of a valid object of array name,
-// and reports whether the object is applied.
-func (p *profiles) resolve(name string, o map[string]any) bool {
+// resolve finds or creates the profile of a valid object, and reports
+// whether the object is applied.
+func (p *profiles) resolve(o map[string]any) bool {
 	id, key := identity(o)
 	if p.assumeAll || p.known[id] {
 		return true

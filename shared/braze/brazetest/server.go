@@ -205,7 +205,7 @@ func (s *Server) track(body []byte) (int, map[string]any) {
 			// object for no profile it may create counts as processed,
 			// and is dropped.
 			n++
-			if !s.profiles.resolve(name, o) {
+			if !s.profiles.resolve(o) {
 				continue
 			}
 			if name == "attributes" {
