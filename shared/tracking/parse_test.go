@@ -142,6 +142,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"purchases": [{"phone": "1", "product_id": "p", "currency": "USD", "price": "1.5"}]}`))
 	f.Add([]byte(`{"status": "open", "user_alias": {"alias_name": "a", "alias_label": "b"}}`))
 	f.Add([]byte(`{"ticket_id": "7", "status": "solved"}`))
+	f.Add([]byte(`{"ticket_id": "7", "events": [{"name": "x", "time": "2019-05-25T01:23:45.465719851Z"}], "attributes": [{"a": "1"}]}`))
 	f.Add([]byte(statusChanged))
 	f.Add([]byte(`{"type": "zen:event-type:user.created", "detail": {"id": "1"}}`))
 	f.Add([]byte(`{"type": "zen:event-type:ticket.created", "detail": {"id": "1", "requester_id": "2", "requester_id": "3"}}`))
@@ -175,8 +176,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, o := range append(append([]braze.Object{}, tr.Events...), tr.Purchases...) {
-			if _, ok := o["time"].(string); !ok {
+			at, ok := o["time"].(string)
+			if !ok {
 				t.Fatalf("event or purchase without time: %v", o)
+			}
+			// Sent as Braze documents it: to the millisecond at most.
+			if sent, ok := brazeTimeOf(at); !ok || sent != at {
+				t.Fatalf("time %q is not in the form sent (%q)", at, sent)
 			}
 		}
 		if _, err := json.Marshal(tr); err != nil {
