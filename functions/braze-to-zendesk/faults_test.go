@@ -35,6 +35,11 @@ var inCall = retry.Policy{Attempts: 3, Base: 5 * time.Millisecond, Max: 100 * ti
 
 const dedupeTable = "bridge-dedupe"
 
+const (
+	faultClient       = "braze_bridge"
+	faultClientSecret = "fault-suite-client-secret"
+)
+
 var epoch = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 // fleet is the function's containers in process, built as main.go builds
@@ -66,7 +71,11 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	moto.CreateTable(t, dedupeTable)
 	f.url, f.dlq = moto.CreateQueue(t, "braze-to-zendesk-retry", 10)
 	f.zd = zendesktest.New(agent, zdToken)
-	f.zd.Now = f.clock.Now // its Idempotency-Key records age on the clock
+	f.zd.Now = f.clock.Now // its Idempotency-Key records and tokens age on the clock
+	// OAuth alone, as after 30 April 2027; the token requests go through
+	// the injector like any other call.
+	f.zd.AddOAuthClient(faultClient, faultClientSecret)
+	f.zd.DisableAPITokens(true)
 	t.Cleanup(f.zd.Close)
 	f.faults = faulttest.NewInjector(cfg.seed, cfg.rate)
 	f.faults.Kinds = cfg.kinds
@@ -98,9 +107,14 @@ func container(t *testing.T, hc *http.Client, zdURL string, store dedupe.Tickets
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := secrets.NewCache(faulttest.Secret{zendesk.KeyEmail: agent, zendesk.KeyAPIToken: zdToken, tickets.KeyWebhookToken: hookToken}, secrets.DefaultTTL)
+	cache := secrets.NewCache(faulttest.Secret{zendesk.KeyOAuthClientID: faultClient, zendesk.KeyOAuthClientSecret: faultClientSecret,
+		tickets.KeyWebhookToken: hookToken}, secrets.DefaultTTL)
 	cache.Now = clock.Now
-	zc := zendesk.New(base, hc, zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, nil))
+	auth := zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, nil)
+	// Zendesk's shortest lifetime: the suite's hours of simulated time see
+	// tokens expire and renewed many times over.
+	auth.Lifetime, auth.Now = 5*time.Minute, clock.Now
+	zc := zendesk.New(base, hc, auth)
 	zc.Retry = inCall
 	svc := &tickets.Service{Zendesk: zc, Secrets: cache, Queue: q, Filed: store, Now: clock.Now}
 	return &tickets.Handler{Service: svc}

@@ -70,6 +70,11 @@ type fleetConfig struct {
 
 var epoch = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
+const (
+	faultClient       = "braze_bridge_reader"
+	faultClientSecret = "fault-suite-client-secret"
+)
+
 func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	t.Helper()
 	f := &fleet{clock: faulttest.NewClock(epoch), moto: moto, check: &faulttest.Checker{RetryAfter503: true, MaxRetryAfter: 59}}
@@ -80,6 +85,11 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	f.bz.AssumeProfilesExist() // every requester here is a Braze user
 	zd := zendesktest.New(zdAgent, zdToken)
 	t.Cleanup(zd.Close)
+	// OAuth alone, as after 30 April 2027; tokens age on the clock, and
+	// the token requests go through the injector like any other read.
+	zd.Now = f.clock.Now
+	zd.AddOAuthClient(faultClient, faultClientSecret)
+	zd.DisableAPITokens(true)
 	for n := 0; n < cfg.tickets; n += readEvery {
 		zd.AddTicket(map[string]any{"id": ticketOf(n), "subject": zendeskSubject(n), "comment": map[string]any{"body": "from Zendesk"}})
 	}
@@ -122,9 +132,17 @@ func container(t *testing.T, bzc, zdc *http.Client, bzURL, zdURL string, store d
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := secrets.NewCache(faulttest.Secret(secret()), secrets.DefaultTTL)
+	vals := secret()
+	delete(vals, zendesk.KeyEmail)
+	delete(vals, zendesk.KeyAPIToken)
+	vals[zendesk.KeyOAuthClientID], vals[zendesk.KeyOAuthClientSecret] = faultClient, faultClientSecret
+	cache := secrets.NewCache(faulttest.Secret(vals), secrets.DefaultTTL)
 	cache.Now = clock.Now
-	zc := zendesk.New(zbase, zdc, zendesk.NewSecretAuth(cache, zbase, zdc, zendesk.ScopesReadTickets, nil))
+	auth := zendesk.NewSecretAuth(cache, zbase, zdc, zendesk.ScopesReadTickets, nil)
+	// Zendesk's shortest lifetime: the suite's hours of simulated time see
+	// tokens expire and renewed many times over.
+	auth.Lifetime, auth.Now = 5*time.Minute, clock.Now
+	zc := zendesk.New(zbase, zdc, auth)
 	zc.Retry = inCall
 	svc := &tracking.Service{Braze: bc, Secrets: cache, Dedupe: store, Zendesk: zc, Queue: q, Now: clock.Now}
 	return &tracking.Handler{Service: svc, Now: clock.Now}

@@ -112,7 +112,13 @@ func TestEveryRouteNeedsTheToken(t *testing.T) {
 			if got.status != 401 {
 				t.Errorf("%s %s with %q: %d, want 401", r.method, r.target, a, got.status)
 			}
-			sameJSON(t, got.raw, `{"error":"Couldn't authenticate you"}`)
+			want := `{"error":"Couldn't authenticate you"}`
+			if strings.HasPrefix(a, "Bearer ") {
+				// An API token sent as a bearer token is no access
+				// token Zendesk issued.
+				want = `{"error":"invalid_token","error_description":"The access token provided is expired, revoked, malformed or invalid for other reasons."}`
+			}
+			sameJSON(t, got.raw, want)
 		}
 	}
 	if u := s.Users(); len(u) != 1 || u[0].ExternalID != "user-123" {
@@ -138,7 +144,7 @@ func TestRequestShapes(t *testing.T) {
 		{"GET create_or_update", "GET", zendesktest.UsersPath, "", "", 405},
 		{"POST a search", "POST", zendesktest.SearchUsersPath, "application/json", `{}`, 405},
 		{"PUT a ticket", "PUT", zendesktest.TicketPath(5), "application/json", `{}`, 405},
-		{"user id not a number", "GET", "/api/v2/users/me.json", "", "", 404},
+		{"user id not a number", "GET", "/api/v2/users/you.json", "", "", 404},
 		{"user id signed", "GET", "/api/v2/users/+1001.json", "", "", 404},
 		{"no .json", "GET", "/api/v2/users/1001", "", "", 404},
 		{"unknown endpoint", "GET", "/api/v2/organizations.json", "", "", 404},
