@@ -35,6 +35,8 @@ type record struct {
 	expires  time.Time
 	owner    string // a replay key's invocation id
 	ticket   int64  // a ticket key's ticket id
+
+	requester *Requester // a requester key's user
 }
 
 // NewMemory returns an empty store.
