@@ -35,6 +35,7 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		ZendeskBaseURL:   os.Getenv("ZENDESK_BASE_URL"),
 		Secrets:          src,
 		Filed:            parts.Tickets,
+		Requesters:       parts.Requesters,
 		Metrics:          m,
 		// Deployments still on a Zendesk API token show on the dashboard.
 		LegacyZendeskToken: m.LegacyZendeskTokenUsed,

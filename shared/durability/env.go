@@ -20,9 +20,10 @@ import (
 // Parts are what the environment names; each is nil when it names none
 // (local runs), and the domain then keeps per-container memory and no queue.
 type Parts struct {
-	Store   dedupe.Store   // DEDUPE_TABLE
-	Tickets dedupe.Tickets // DEDUPE_TABLE
-	Queue   *queue.SQS     // RETRY_QUEUE_URL: a queue.Sender and the visibility of its records
+	Store      dedupe.Store      // DEDUPE_TABLE
+	Tickets    dedupe.Tickets    // DEDUPE_TABLE
+	Requesters dedupe.Requesters // DEDUPE_TABLE
+	Queue      *queue.SQS        // RETRY_QUEUE_URL: a queue.Sender and the visibility of its records
 }
 
 // FromEnv builds the parts DEDUPE_TABLE and RETRY_QUEUE_URL name, with the
@@ -42,7 +43,7 @@ func FromEnv(ctx context.Context) (Parts, error) {
 	}
 	if table != "" {
 		store := dedupe.NewDynamoDB(dynamodb.NewFromConfig(cfg), table)
-		p.Store, p.Tickets = store, store
+		p.Store, p.Tickets, p.Requesters = store, store, store
 	}
 	if url != "" {
 		p.Queue = &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: url}

@@ -8,8 +8,8 @@ import (
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
-// requester returns the id of the Zendesk user r's ticket is filed under,
-// and whether r's email belongs to another user than that one.
+// lookupRequester returns the id of the Zendesk user r's ticket is filed
+// under, and whether r's email belongs to another user than that one.
 //
 // Identity never moves: an external id held by one user is never written
 // onto another, and an email held by a user with a different external id
@@ -18,9 +18,13 @@ import (
 // owner. Zendesk's create_or_update is not used: it matches by email when
 // no user has the external id, and then overwrites that user's external id.
 //
+// A new person costs two calls (the external id looked up, the user
+// created): the email's owner is only searched for when Zendesk refuses
+// the email as taken, which a new person's is not.
+//
 // The answer depends only on what Zendesk holds, not on what this call
 // changed, so a retry builds the same ticket body for its idempotency key.
-func (s *Service) requester(ctx context.Context, r *Request) (id int64, conflict bool, err error) {
+func (s *Service) lookupRequester(ctx context.Context, r *Request) (id int64, conflict bool, err error) {
 	email := r.Requester.Email
 	if r.ExternalID == "" {
 		return s.byEmail(ctx, r)
@@ -29,11 +33,17 @@ func (s *Service) requester(ctx context.Context, r *Request) (id int64, conflict
 		return s.held(ctx, u, email, err)
 	}
 	want := zendesk.User{ExternalID: r.ExternalID, Name: firstNonEmpty(r.Requester.Name, email, r.ExternalID), Email: email, Phone: r.Requester.Phone}
-	if email != "" {
-		holder, err := s.Zendesk.FindUserByEmail(ctx, email)
+	created, err := s.Zendesk.CreateUser(ctx, want)
+	if errors.Is(err, zendesk.ErrEmailTaken) && want.Email != "" {
+		// Either an earlier attempt made this very user and its answer was
+		// lost, or the email is someone's already.
+		if u, err := s.Zendesk.FindUserByExternalID(ctx, r.ExternalID); err != nil || u != nil {
+			return s.held(ctx, u, email, err)
+		}
+		holder, ferr := s.Zendesk.FindUserByEmail(ctx, email)
 		switch {
-		case err != nil:
-			return 0, false, err
+		case ferr != nil:
+			return 0, false, ferr
 		case holder != nil && holder.ExternalID == "":
 			// A person Zendesk knew by email alone: link them to Braze.
 			err := s.Zendesk.SetExternalID(ctx, holder.ID, r.ExternalID)
@@ -41,19 +51,15 @@ func (s *Service) requester(ctx context.Context, r *Request) (id int64, conflict
 				return s.existing(ctx, r.ExternalID, email)
 			}
 			return holder.ID, false, err
-		case holder != nil:
-			want.Email = ""
 		}
-	}
-	created, err := s.Zendesk.CreateUser(ctx, want)
-	if errors.Is(err, zendesk.ErrEmailTaken) && want.Email != "" {
-		// Either an earlier attempt made this very user and its answer was
-		// lost, or Zendesk's search had not seen the email's owner yet.
-		if u, err := s.Zendesk.FindUserByExternalID(ctx, r.ExternalID); err != nil || u != nil {
-			return s.held(ctx, u, email, err)
-		}
+		// Held under another external id, or not found yet by Zendesk's
+		// search: the user is made without the email, which Zendesk said
+		// is another's.
 		want.Email = ""
 		created, err = s.Zendesk.CreateUser(ctx, want)
+		if err == nil {
+			return created.ID, true, nil
+		}
 	}
 	if errors.Is(err, zendesk.ErrExternalIDTaken) {
 		// Another request (or a lost answer) made the user meanwhile.

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/dedupe"
@@ -45,6 +46,9 @@ type Service struct {
 	Secrets secrets.Fetcher
 	Queue   queue.Sender   // the retry queue; nil: none
 	Filed   dedupe.Tickets // tickets filed from the queue, by key; nil: none
+	// Requesters remembers which Zendesk user holds each Braze identity;
+	// nil: each ticket looks its requester up.
+	Requesters dedupe.Requesters
 	Now     func() time.Time
 }
 
@@ -62,19 +66,39 @@ func (s *Service) Create(ctx context.Context, r *Request, key string) (Created, 
 	if _, set := ticket["external_id"]; !set {
 		ticket["external_id"] = key
 	}
-	id, conflict, err := s.requester(ctx, r)
-	if err != nil {
-		return Created{}, err
-	}
-	ticket["requester_id"] = id
-	if conflict {
-		ticket["tags"] = append(tags(ticket["tags"]), ConflictTag)
-	}
-	t, err := s.Zendesk.CreateTicket(ctx, ticket, key)
+	t, err := s.file(ctx, r, ticket, key)
 	if err != nil {
 		return Created{}, err
 	}
 	return Created{ID: t.ID, URL: s.Zendesk.AgentURL(t.ID), Replayed: t.Replayed}, nil
+}
+
+// file files ticket under r's requester. A remembered requester Zendesk
+// refuses (the user is gone) is forgotten and looked up again, and the
+// ticket filed under the same key: Zendesk keeps no idempotency record of
+// a request it refused.
+//
+// Memory adds no way for a retry to build another body: it holds what
+// Zendesk answered, and a lookup in its place answers the same unless
+// Zendesk itself changed, as without memory.
+func (s *Service) file(ctx context.Context, r *Request, base map[string]any, key string) (zendesk.Ticket, error) {
+	for attempt := 0; ; attempt++ {
+		id, conflict, remembered, err := s.requester(ctx, r, attempt > 0)
+		if err != nil {
+			return zendesk.Ticket{}, err
+		}
+		ticket := maps.Clone(base)
+		ticket["requester_id"] = id
+		if conflict {
+			ticket["tags"] = append(tags(ticket["tags"]), ConflictTag)
+		}
+		t, err := s.Zendesk.CreateTicket(ctx, ticket, key)
+		if remembered && requesterRefused(err) {
+			s.forgetRequester(ctx, r)
+			continue
+		}
+		return t, err
+	}
 }
 
 func tags(v any) []any {

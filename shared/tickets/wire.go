@@ -13,12 +13,13 @@ import (
 
 // Config is what the route needs from its environment.
 type Config struct {
-	ZendeskSubdomain string         // acme for https://acme.zendesk.com
-	ZendeskBaseURL   string         // optional; wins over the subdomain
-	Secrets          secrets.Source // the function's secret
-	Queue            queue.Sender   // the retry queue; nil: none
-	Filed            dedupe.Tickets // tickets filed from the queue; nil: none
-	Metrics          Metrics        // where deliveries are counted; nil: nowhere
+	ZendeskSubdomain string            // acme for https://acme.zendesk.com
+	ZendeskBaseURL   string            // optional; wins over the subdomain
+	Secrets          secrets.Source    // the function's secret
+	Queue            queue.Sender      // the retry queue; nil: none
+	Filed            dedupe.Tickets    // tickets filed from the queue; nil: none
+	Requesters       dedupe.Requesters // who holds each Braze identity; nil: none
+	Metrics          Metrics           // where deliveries are counted; nil: nowhere
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
 	LegacyZendeskToken func()
@@ -37,10 +38,11 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	auth := zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, mis.Log)
 	auth.LegacyToken = cfg.LegacyZendeskToken
 	svc := &Service{
-		Zendesk: zendesk.New(base, hc, auth),
-		Secrets: cache,
-		Queue:   cfg.Queue,
-		Filed:   cfg.Filed,
+		Zendesk:    zendesk.New(base, hc, auth),
+		Secrets:    cache,
+		Queue:      cfg.Queue,
+		Filed:      cfg.Filed,
+		Requesters: cfg.Requesters,
 	}
 	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
 }
