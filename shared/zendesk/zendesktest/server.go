@@ -63,6 +63,7 @@ type Server struct {
 	tickets    []*ticket
 	idem       map[string]idemEntry
 	nextID     int64
+	rate       rateLimit // the plan's API limit (ratelimit.go)
 
 	clients      map[string]*oauthClient
 	tokens       map[string]*accessToken
@@ -202,6 +203,9 @@ func idIn(path, prefix string) (int64, bool) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limited(w) {
+		return
+	}
 	if r.URL.Path == TokensPath {
 		s.mint(w, r, body)
 		return
