@@ -4,11 +4,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 
 	"github.com/brazezendesk/bridge/shared/durability"
 	"github.com/brazezendesk/bridge/shared/lambdaio"
 	"github.com/brazezendesk/bridge/shared/metrics"
+	"github.com/brazezendesk/bridge/shared/pacing"
 	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/tickets"
@@ -30,6 +32,10 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 	if err != nil {
 		return lambdaio.Function{API: tickets.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
+	rpm, err := pacing.PerMinuteFromEnv("ZENDESK_REQUESTS_PER_MINUTE", os.Getenv("ZENDESK_REQUESTS_PER_MINUTE"))
+	if err != nil {
+		return lambdaio.Function{API: tickets.Unconfigured(mis, m, err), Refused: m.Answered}
+	}
 	cfg := tickets.Config{
 		ZendeskSubdomain: os.Getenv("ZENDESK_SUBDOMAIN"),
 		ZendeskBaseURL:   os.Getenv("ZENDESK_BASE_URL"),
@@ -40,6 +46,9 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		// Deployments still on a Zendesk API token show on the dashboard.
 		LegacyZendeskToken: m.LegacyZendeskTokenUsed,
 	}
+	if rpm > 0 {
+		cfg.ZendeskPace = zendeskBudget(parts.ZendeskBudget, rpm, mis.Log)
+	}
 	f := lambdaio.Function{Refused: m.Answered}
 	if parts.Queue != nil {
 		cfg.Queue, f.Visibility = parts.Queue, parts.Queue
@@ -47,4 +56,16 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 	f.API = tickets.NewHandler(cfg, mis)
 	f.Consumer, _ = f.API.(queue.Consumer)
 	return f
+}
+
+// zendeskBudget paces this container's Zendesk calls within rpm a minute,
+// drawn from the budget every container shares (the dedupe table), or
+// this container's own without one (local runs).
+func zendeskBudget(shared pacing.Counter, rpm int, log *slog.Logger) *pacing.Budget {
+	if shared == nil {
+		shared = pacing.NewMemory()
+	}
+	return &pacing.Budget{Counter: shared, PerMinute: rpm, Unpaced: func(err error) {
+		log.Warn("the shared budget of Zendesk calls could not be read; this call goes unpaced", "error", err.Error())
+	}}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/pacing"
 	"github.com/brazezendesk/bridge/shared/queue"
 )
 
@@ -24,6 +25,9 @@ type Parts struct {
 	Tickets    dedupe.Tickets    // DEDUPE_TABLE
 	Requesters dedupe.Requesters // DEDUPE_TABLE
 	Queue      *queue.SQS        // RETRY_QUEUE_URL: a queue.Sender and the visibility of its records
+	// DEDUPE_TABLE: the windows of the budget of Zendesk calls that every
+	// container of both functions draws on.
+	ZendeskBudget pacing.Counter
 }
 
 // FromEnv builds the parts DEDUPE_TABLE and RETRY_QUEUE_URL name, with the
@@ -44,6 +48,7 @@ func FromEnv(ctx context.Context) (Parts, error) {
 	if table != "" {
 		store := dedupe.NewDynamoDB(dynamodb.NewFromConfig(cfg), table)
 		p.Store, p.Tickets, p.Requesters = store, store, store
+		p.ZendeskBudget = &pacing.DynamoDB{Client: store.Client, Table: table, Name: "zendesk"}
 	}
 	if url != "" {
 		p.Queue = &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: url}

@@ -13,6 +13,8 @@ package pacing
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,7 +43,7 @@ type Counter interface {
 type Budget struct {
 	Counter   Counter
 	PerMinute int
-	Now       func() time.Time                               // nil: time.Now
+	Now       func() time.Time                                 // nil: time.Now
 	Sleep     func(ctx context.Context, d time.Duration) error // nil: a timer
 	// Unpaced, when set, hears of a Counter that failed: the call then
 	// goes unpaced (Zendesk's Retry-After still holds it back) rather
@@ -116,4 +118,19 @@ func (b *Budget) sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// PerMinuteFromEnv reads a budget's calls a minute from the variable
+// name: 0 (no pacing) when it is unset, an error naming it when it is
+// not a whole number of at least 1.
+func PerMinuteFromEnv(name, value string) (int, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s must be a whole number of Zendesk API requests a minute, such as 400", name)
+	}
+	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -174,5 +175,21 @@ func TestBudgetThroughput(t *testing.T) {
 	}
 	if took := clock.Now().Sub(start); took < 4*time.Minute+50*time.Second || took > 5*time.Minute {
 		t.Fatalf("1,900 calls at 400 a minute took %s, want about 5 minutes", took)
+	}
+}
+
+func TestPerMinuteFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		bad  bool
+	}{{"", 0, false}, {" 400 ", 400, false}, {"0", 0, true}, {"-5", 0, true}, {"400rpm", 0, true}, {"4e2", 0, true}} {
+		got, err := pacing.PerMinuteFromEnv("ZENDESK_REQUESTS_PER_MINUTE", tc.in)
+		if got != tc.want || (err != nil) != tc.bad {
+			t.Errorf("PerMinuteFromEnv(%q) = %d, %v", tc.in, got, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "ZENDESK_REQUESTS_PER_MINUTE") {
+			t.Errorf("the error does not name the variable: %v", err)
+		}
 	}
 }

@@ -19,6 +19,7 @@ type Config struct {
 	Queue            queue.Sender      // the retry queue; nil: none
 	Filed            dedupe.Tickets    // tickets filed from the queue; nil: none
 	Requesters       dedupe.Requesters // who holds each Braze identity; nil: none
+	ZendeskPace      zendesk.Pacer     // the budget of Zendesk calls; nil: unpaced
 	Metrics          Metrics           // where deliveries are counted; nil: nowhere
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
@@ -37,8 +38,10 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	hc := &http.Client{Timeout: 12 * time.Second}
 	auth := zendesk.NewSecretAuth(cache, base, hc, zendesk.ScopesFileTickets, mis.Log)
 	auth.LegacyToken = cfg.LegacyZendeskToken
+	client := zendesk.New(base, hc, auth)
+	client.Pace = cfg.ZendeskPace
 	svc := &Service{
-		Zendesk:    zendesk.New(base, hc, auth),
+		Zendesk:    client,
 		Secrets:    cache,
 		Queue:      cfg.Queue,
 		Filed:      cfg.Filed,

@@ -24,6 +24,15 @@ type Client struct {
 	HTTP  *http.Client
 	Auth  Authenticator
 	Retry retry.Policy
+	// Pace, when set, is waited on before every request: the budget of
+	// calls a minute the bridge shares with every container.
+	Pace Pacer
+}
+
+// Pacer spaces the client's requests: Wait returns when the next may go,
+// or fails when it cannot go in time.
+type Pacer interface {
+	Wait(ctx context.Context) error
 }
 
 // New returns a client for base with the default retry policy.
@@ -88,6 +97,9 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 			if key != "" {
 				h.Set("Idempotency-Key", key)
 			}
+			if err := c.pace(ctx, op); err != nil {
+				return err
+			}
 			r, err := httpjson.Do(ctx, c.HTTP, method, u.String(), h, body)
 			if err != nil {
 				return &Error{Op: op, Err: withoutQuery(err)}
@@ -116,6 +128,25 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 		return nil, err
 	}
 	return resp.Header, nil
+}
+
+// pace waits for the budget. A budget spent past the deadline reads as
+// Zendesk's own 429 would, with the wait as its Retry-After: the caller
+// queues the work or tells its sender when to come back.
+func (c *Client) pace(ctx context.Context, op string) error {
+	if c.Pace == nil {
+		return nil
+	}
+	err := c.Pace.Wait(ctx)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	e := &Error{Op: op, Status: http.StatusTooManyRequests, Description: "the bridge's own budget of Zendesk calls is spent for now"}
+	var w interface{ RetryAfter() time.Duration }
+	if errors.As(err, &w) {
+		e.RetryAfter = w.RetryAfter()
+	}
+	return e
 }
 
 // passing reports a failure to authenticate that may pass: a token request
