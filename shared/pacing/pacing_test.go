@@ -147,7 +147,9 @@ func TestBudgetSpentPastTheDeadline(t *testing.T) {
 
 type failing struct{}
 
-func (failing) Take(context.Context, int64, int) (bool, error) { return false, errors.New("table down") }
+func (failing) Take(context.Context, int64, int) (bool, error) {
+	return false, errors.New("table down")
+}
 
 // A counter that fails lets the call go, and says so: pacing is a
 // courtesy, Zendesk's Retry-After the rule.

@@ -88,4 +88,3 @@ func requesterRefused(err error) bool {
 	d := string(ze.Details)
 	return strings.Contains(d, `"requester"`) || strings.Contains(d, `"requester_id"`)
 }
-

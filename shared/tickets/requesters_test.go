@@ -153,8 +153,10 @@ var errTable = errors.New("table unreachable")
 func (brokenStore) RememberedRequester(context.Context, string) (dedupe.Requester, bool, error) {
 	return dedupe.Requester{}, false, errTable
 }
-func (brokenStore) RememberRequester(context.Context, string, dedupe.Requester) error { return errTable }
-func (brokenStore) ForgetRequester(context.Context, string) error                     { return errTable }
+func (brokenStore) RememberRequester(context.Context, string, dedupe.Requester) error {
+	return errTable
+}
+func (brokenStore) ForgetRequester(context.Context, string) error { return errTable }
 
 func TestUnreachableMemoryCostsLookupsNotTickets(t *testing.T) {
 	f, _ := remembering(t, brokenStore{})

@@ -49,7 +49,7 @@ type Service struct {
 	// Requesters remembers which Zendesk user holds each Braze identity;
 	// nil: each ticket looks its requester up.
 	Requesters dedupe.Requesters
-	Now     func() time.Time
+	Now        func() time.Time
 }
 
 // Create files r's ticket under key, under the Zendesk user requester
