@@ -64,6 +64,7 @@ type Server struct {
 	idem       map[string]idemEntry
 	nextID     int64
 	rate       rateLimit // the plan's API limit (ratelimit.go)
+	jobs       jobs      // bulk jobs and their statuses (jobs.go)
 
 	clients      map[string]*oauthClient
 	tokens       map[string]*accessToken
@@ -156,7 +157,7 @@ type handler func(w http.ResponseWriter, r *http.Request, body []byte)
 // route finds the handler for method and path. With none, it says which
 // methods the path takes (none: the path is unknown).
 func (s *Server) route(method, path string) (handler, []string) {
-	routes := map[string]handler{}
+	routes := s.bulkRoutes(path)
 	switch path {
 	case TicketsPath:
 		routes[http.MethodPost] = s.createTicket
