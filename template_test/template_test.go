@@ -582,9 +582,10 @@ func wantGrants(fn string) map[grant]bool {
 	}
 	add(getAtt(fn+"LogGroup", "Arn"), "logs:CreateLogStream", "logs:PutLogEvents")
 	add(ref(fn+"Secret"), "secretsmanager:GetSecretValue")
-	dynamo := []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+	// UpdateItem: claims, and the shared budget of Zendesk calls.
+	dynamo := []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 	if fn == "ZendeskToBraze" {
-		dynamo = append(dynamo, "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+		dynamo = append(dynamo, "dynamodb:ConditionCheckItem")
 	}
 	add(getAtt("DedupeTable", "Arn"), dynamo...)
 	add(getAtt(fn+"RetryQueue", "Arn"), "sqs:SendMessage", "sqs:ChangeMessageVisibility",
