@@ -54,7 +54,9 @@ type JobResult struct {
 }
 
 // OK reports an item done: an id and no error.
-func (r JobResult) OK() bool { return r.ID > 0 && r.Error == "" && !strings.EqualFold(r.Status, "failed") }
+func (r JobResult) OK() bool {
+	return r.ID > 0 && r.Error == "" && !strings.EqualFold(r.Status, "failed")
+}
 
 // UsersByExternalIDs returns the users holding any of externalIDs (at
 // most BulkLimit): one call, users/show_many. Zendesk matches external
