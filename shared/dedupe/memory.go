@@ -36,7 +36,8 @@ type record struct {
 	owner    string // a replay key's invocation id
 	ticket   int64  // a ticket key's ticket id
 
-	requester *Requester // a requester key's user
+	requester  *Requester  // a requester key's user
+	submission *Submission // a bulk key's job
 }
 
 // NewMemory returns an empty store.
