@@ -79,12 +79,13 @@ func requesterKey(r *Request) string {
 
 // requesterRefused reports Zendesk refusing a ticket's requester_id: the
 // user was deleted (or merged away) since it was remembered. Zendesk
-// names the field requester (sometimes requester_id) in its details.
+// names the field requester (sometimes requester_id) in its details; a
+// bulk job's result says it in words ("Requester: ...").
 func requesterRefused(err error) bool {
 	var ze *zendesk.Error
 	if !errors.As(err, &ze) || ze.Status != 422 {
 		return false
 	}
 	d := string(ze.Details)
-	return strings.Contains(d, `"requester"`) || strings.Contains(d, `"requester_id"`)
+	return strings.Contains(d, `"requester"`) || strings.Contains(d, `"requester_id"`) || strings.Contains(d, `"Requester:`)
 }
