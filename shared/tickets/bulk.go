@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,12 +174,13 @@ func (run *bulkRun) resolve(ctx context.Context, submitted []int) (again []int) 
 // lookUp settles submitted items whose job is not known (its answer was
 // lost) or no longer known (its status expired): once Grace has passed
 // since their batch was sent, the job has run if it ever will, and their
-// tickets are looked up by external id. A whole batch is looked up by its
-// first, middle and last ticket: all filed, it ran; none, it never ran and
-// is sent again; some, each ticket is looked up. (A job that ran some and
-// refused the three probed is the one case this reads wrong; Zendesk
-// refuses a ticket for its fields, and the three are unlikely to share a
-// fault the rest lack.)
+// tickets are looked up by external id. The tickets of one batch here are
+// looked up by their first and last (in the batch's order; a job works its
+// items in order): both filed, the job ran them all; neither, it never ran
+// and they are sent again; one, each ticket is looked up. (A job that ran
+// and refused both probed while filing others between is the one case this
+// reads wrong: Zendesk refuses a ticket for its fields, and the tickets of
+// one send are rendered from one template.)
 func (run *bulkRun) lookUp(ctx context.Context, items []int) (again []int) {
 	byBatch := map[string][]int{}
 	for _, i := range items {
@@ -191,12 +193,11 @@ func (run *bulkRun) lookUp(ctx context.Context, items []int) (again []int) {
 	}
 	for _, group := range byBatch {
 		each := group
-		if len(group) > 3 && len(group) == run.subs[group[0]].Size {
-			byPlace := make([]int, len(group))
-			for _, i := range group {
-				byPlace[run.subs[i].Index] = i
-			}
-			probe := []int{byPlace[0], byPlace[len(byPlace)/2], byPlace[len(byPlace)-1]}
+		absent := map[int]bool{} // probed and not filed
+		if len(group) > 3 {
+			byPlace := slices.Clone(group)
+			slices.SortFunc(byPlace, func(a, b int) int { return run.subs[a].Index - run.subs[b].Index })
+			probe := []int{byPlace[0], byPlace[len(byPlace)-1]}
 			filed, err := 0, error(nil)
 			for _, i := range probe {
 				var id int64
@@ -205,6 +206,8 @@ func (run *bulkRun) lookUp(ctx context.Context, items []int) (again []int) {
 				}
 				if id != 0 {
 					filed++
+				} else {
+					absent[i] = true
 				}
 			}
 			switch {
@@ -214,9 +217,8 @@ func (run *bulkRun) lookUp(ctx context.Context, items []int) (again []int) {
 				}
 				continue
 			case filed == len(probe):
-				// A job works its items in order: first, middle and last
-				// filed, it ran them all (one it refused is not sent again
-				// either: a refusal leaves the queue in any case).
+				// First and last filed: it ran them all (one it refused is
+				// not sent again either: a refusal leaves the queue anyway).
 				for _, i := range group {
 					if run.results[i].Disposition != Done {
 						run.done(ctx, i, 0)
@@ -235,7 +237,11 @@ func (run *bulkRun) lookUp(ctx context.Context, items []int) (again []int) {
 			if run.results[i].Disposition == Done {
 				continue
 			}
-			id, err := run.find(ctx, i)
+			var id int64
+			var err error
+			if !absent[i] {
+				id, err = run.find(ctx, i)
+			}
 			switch {
 			case err != nil:
 				run.later(i, 0, err)

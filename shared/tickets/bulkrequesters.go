@@ -15,11 +15,14 @@ type resolved struct {
 }
 
 // requesters resolves the requesters of items, under the identity rules
-// of direct mode: remembered ones first; then the users holding the
-// external ids, a hundred a call; the missing ones created a hundred a
-// job; anything unusual (an email taken, an email-only requester, an
-// external id holding a comma) in direct mode, one by one. An item
-// without an answer is left Later.
+// of direct mode: remembered ones first; then the users are created a
+// hundred a job, which Zendesk refuses for an external id someone holds;
+// the holders of the refused ones are read a hundred a call
+// (users/show_many); anything unusual (an email taken, an email-only
+// requester, an external id holding a comma) is resolved in direct mode,
+// one by one. Creating first costs a send to new people nothing to look
+// up, and a send to people Zendesk knows one call more a hundred than
+// looking up first. An item without an answer is left Later.
 func (run *bulkRun) requesters(ctx context.Context, items []int) map[int]resolved {
 	s := run.b.Service
 	out := map[int]resolved{}
@@ -38,8 +41,12 @@ func (run *bulkRun) requesters(ctx context.Context, items []int) map[int]resolve
 		}
 		byExt[lowerID(r.ExternalID)] = append(byExt[lowerID(r.ExternalID)], i)
 	}
-	missing := run.showMany(ctx, byExt, out)
-	run.createUsers(ctx, missing, out)
+	refused := run.createUsers(ctx, byExt, out)
+	for _, items := range run.showMany(ctx, refused, out) {
+		for _, i := range items {
+			run.direct(ctx, i, out) // not held by anyone: an email taken, say
+		}
+	}
 	return out
 }
 
@@ -115,13 +122,14 @@ func (run *bulkRun) found(ctx context.Context, i int, u zendesk.User, out map[in
 	}
 }
 
-// createUsers makes the users no one holds the external ids of, a hundred
-// a job, and awaits the jobs. A user Zendesk refuses (an email taken, say)
-// is resolved in direct mode; a job not ended in time leaves its items
-// Later (the users it makes are found by show_many next time).
-func (run *bulkRun) createUsers(ctx context.Context, missing map[string][]int, out map[int]resolved) {
+// createUsers makes the users of missing (external id → items), a
+// hundred a job, awaits the jobs, and returns the external ids Zendesk
+// refused a user for (held already, or an email taken). A job not ended
+// in time leaves its items Later (its users are found next time).
+func (run *bulkRun) createUsers(ctx context.Context, missing map[string][]int, out map[int]resolved) (refused map[string][]int) {
+	refused = map[string][]int{}
 	if len(missing) == 0 {
-		return
+		return refused
 	}
 	exts := make([]string, 0, len(missing))
 	for ext := range missing {
@@ -179,7 +187,7 @@ func (run *bulkRun) createUsers(ctx context.Context, missing map[string][]int, o
 					case ok && r.OK():
 						run.found(ctx, i, zendesk.User{ID: r.ID, Email: run.items[missing[ext][0]].Request.Requester.Email}, out)
 					case ok:
-						run.direct(ctx, i, out) // refused: an email taken, say
+						refused[ext] = append(refused[ext], i)
 					default:
 						run.later(i, 0, nil) // the job died before it
 					}
@@ -209,4 +217,5 @@ func (run *bulkRun) createUsers(ctx context.Context, missing map[string][]int, o
 			}
 		}
 	}
+	return refused
 }
