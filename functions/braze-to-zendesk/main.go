@@ -42,6 +42,9 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		Secrets:          src,
 		Filed:            parts.Tickets,
 		Requesters:       parts.Requesters,
+		Delivery:         os.Getenv("TICKET_DELIVERY"),
+		Claims:           parts.Store,
+		Submissions:      parts.Submissions,
 		Metrics:          m,
 		// Deployments still on a Zendesk API token show on the dashboard.
 		LegacyZendeskToken: m.LegacyZendeskTokenUsed,

@@ -21,10 +21,11 @@ import (
 // Parts are what the environment names; each is nil when it names none
 // (local runs), and the domain then keeps per-container memory and no queue.
 type Parts struct {
-	Store      dedupe.Store      // DEDUPE_TABLE
-	Tickets    dedupe.Tickets    // DEDUPE_TABLE
-	Requesters dedupe.Requesters // DEDUPE_TABLE
-	Queue      *queue.SQS        // RETRY_QUEUE_URL: a queue.Sender and the visibility of its records
+	Store       dedupe.Store       // DEDUPE_TABLE
+	Tickets     dedupe.Tickets     // DEDUPE_TABLE
+	Requesters  dedupe.Requesters  // DEDUPE_TABLE
+	Submissions dedupe.Submissions // DEDUPE_TABLE
+	Queue       *queue.SQS         // RETRY_QUEUE_URL: a queue.Sender and the visibility of its records
 	// DEDUPE_TABLE: the windows of the budget of Zendesk calls that every
 	// container of both functions draws on.
 	ZendeskBudget pacing.Counter
@@ -47,7 +48,7 @@ func FromEnv(ctx context.Context) (Parts, error) {
 	}
 	if table != "" {
 		store := dedupe.NewDynamoDB(dynamodb.NewFromConfig(cfg), table)
-		p.Store, p.Tickets, p.Requesters = store, store, store
+		p.Store, p.Tickets, p.Requesters, p.Submissions = store, store, store, store
 		p.ZendeskBudget = &pacing.DynamoDB{Client: store.Client, Table: table, Name: "zendesk"}
 	}
 	if url != "" {

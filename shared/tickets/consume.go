@@ -20,6 +20,9 @@ const lookupAfter = 110 * time.Minute
 // queue is remembered by its key, and one that may have been filed more
 // than Zendesk's 2 hours ago is looked up first.
 func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.Result {
+	if h.Bulk != nil {
+		return h.consumeBulk(ctx, records)
+	}
 	results := make([]queue.Result, len(records))
 	for i, r := range records {
 		results[i] = h.consume(ctx, r)

@@ -26,6 +26,9 @@ type Handler struct {
 	Log       *slog.Logger
 	Misconfig *webhook.Misconfig
 	Metrics   Metrics // nil: none recorded
+	// Bulk, when set, takes tickets in bulk mode: queued by the webhook,
+	// filed a hundred a call by the queue's consumer.
+	Bulk *BulkMode
 }
 
 // Metrics is where the route counts what became of each delivery and each
@@ -69,6 +72,9 @@ func (h *Handler) serve(ctx context.Context, req webhook.Request) (webhook.Respo
 		return webhook.BadRequest(err), "", nil
 	}
 	key := IdempotencyKey(req.Header["idempotency-key"], req.Body, r.Identity())
+	if h.Bulk != nil {
+		return h.queueBulk(ctx, r, key)
+	}
 	created, err := h.Service.Create(ctx, r, key)
 	if err != nil {
 		if again, _ := retryable(err); again && h.Service.Queue != nil {

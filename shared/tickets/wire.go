@@ -1,7 +1,9 @@
 package tickets
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/dedupe"
@@ -24,7 +26,19 @@ type Config struct {
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
 	LegacyZendeskToken func()
+	// Delivery is TICKET_DELIVERY: "direct" (or empty) files each ticket
+	// as its webhook comes; "bulk" queues it, and the queue's consumer
+	// files a hundred a call. Bulk needs Queue.
+	Delivery    string
+	Claims      dedupe.Store       // bulk: a ticket's key claimed as it is queued; nil: memory
+	Submissions dedupe.Submissions // bulk: tickets handed to jobs; nil: memory
 }
+
+// Deliveries TICKET_DELIVERY takes.
+const (
+	DeliveryDirect = "direct"
+	DeliveryBulk   = "bulk"
+)
 
 // NewHandler wires the route. A configuration problem becomes a handler
 // that answers 500 naming it, so the process keeps serving.
@@ -47,5 +61,24 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		Filed:      cfg.Filed,
 		Requesters: cfg.Requesters,
 	}
-	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
+	h := &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
+	switch strings.TrimSpace(cfg.Delivery) {
+	case "", DeliveryDirect:
+	case DeliveryBulk:
+		if cfg.Queue == nil {
+			return Unconfigured(mis, cfg.Metrics, errors.New("TICKET_DELIVERY=bulk needs RETRY_QUEUE_URL: the queue its tickets wait on"))
+		}
+		mem := dedupe.NewMemory()
+		mode := &BulkMode{Claims: cfg.Claims, Bulk: &Bulk{Service: svc, Zendesk: client, Submissions: cfg.Submissions, Log: mis.Log}}
+		if mode.Claims == nil {
+			mode.Claims = mem
+		}
+		if mode.Bulk.Submissions == nil {
+			mode.Bulk.Submissions = mem
+		}
+		h.Bulk = mode
+	default:
+		return Unconfigured(mis, cfg.Metrics, errors.New("TICKET_DELIVERY must be direct or bulk"))
+	}
+	return h
 }
