@@ -479,15 +479,24 @@ func checkEventSources(t *Template) []string {
 		if !slices.Contains(stringsOf(p["FunctionResponseTypes"]), "ReportBatchItemFailures") {
 			ps = append(ps, fmt.Sprintf("%s's event source does not report batch item failures", fn))
 		}
-		batch, okBatch := number(p["BatchSize"])
-		window, okWindow := number(p["MaximumBatchingWindowInSeconds"])
-		if !okBatch || batch < 1 {
-			ps = append(ps, fmt.Sprintf("%s's event source has no BatchSize", fn))
+		// BrazeToZendesk's batch depends on TicketDelivery: each branch of
+		// an Fn::If on it must hold, pairing batch and window by branch.
+		batches, windows := ifBranches(p["BatchSize"]), ifBranches(p["MaximumBatchingWindowInSeconds"])
+		if len(batches) != len(windows) {
+			ps = append(ps, fmt.Sprintf("%s's BatchSize and MaximumBatchingWindowInSeconds differ in their branches", fn))
+			continue
 		}
-		if !okWindow || window < 0 {
-			ps = append(ps, fmt.Sprintf("%s's event source has no MaximumBatchingWindowInSeconds", fn))
-		} else if batch > 10 && window < 1 {
-			ps = append(ps, fmt.Sprintf("%s: SQS needs a batching window of at least 1 s for a BatchSize over 10", fn))
+		for b := range batches {
+			batch, okBatch := number(batches[b])
+			window, okWindow := number(windows[b])
+			if !okBatch || batch < 1 {
+				ps = append(ps, fmt.Sprintf("%s's event source has no BatchSize", fn))
+			}
+			if !okWindow || window < 0 {
+				ps = append(ps, fmt.Sprintf("%s's event source has no MaximumBatchingWindowInSeconds", fn))
+			} else if batch > 10 && window < 1 {
+				ps = append(ps, fmt.Sprintf("%s: SQS needs a batching window of at least 1 s for a BatchSize over 10", fn))
+			}
 		}
 		mc := path(p, "ScalingConfig", "MaximumConcurrency")
 		if mc == nil {
@@ -830,4 +839,14 @@ func checkBrazeContract(t *Template) []string {
 		}
 	}
 	return ps
+}
+
+// ifBranches is v's two values when it is an Fn::If, else v alone.
+func ifBranches(v any) []any {
+	if m, ok := v.(map[string]any); ok {
+		if args, ok := m["Fn::If"].([]any); ok && len(args) == 3 {
+			return []any{args[1], args[2]}
+		}
+	}
+	return []any{v}
 }
