@@ -63,6 +63,7 @@ type fleetConfig struct {
 	kinds    []faulttest.Kind // nil: all
 	dynamoDB string           // the endpoint the containers reach the table at: moto, or a fault proxy
 	sqs      string           // the same for the queue
+	bulk     bool             // TICKET_DELIVERY=bulk
 }
 
 func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
@@ -84,6 +85,9 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	ddbCalls, sqsCalls := &faulttest.Serial{}, &faulttest.Serial{}
 	f.pump = faulttest.NewPump(t, moto, f.url, f.clock, cfg.seed)
 	f.pump.BatchSize, f.pump.Timeout, f.pump.Visibility = 10, functionTime, 180*time.Second // the template's
+	if cfg.bulk {
+		f.pump.BatchSize = 1000 // the template's in bulk mode
+	}
 	log := faulttest.Log(t)
 	for range 2 {
 		// Each container has its own AWS clients, as durability.FromEnv
@@ -93,6 +97,9 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 		q := &queue.SQS{Client: sqsCalls.SQS(faulttest.SQS(t, moto, cfg.sqs)), URL: f.url}
 		h := container(t, f.faults.Client(attemptTimeout), zdURL, store, f.pump.Sender(q), f.clock)
 		h.Log, h.Misconfig = log, &webhook.Misconfig{Log: log, Now: f.clock.Now}
+		if cfg.bulk {
+			inBulk(h, store, f.clock)
+		}
 		f.fns = append(f.fns, lambdaio.Handler(h, h, f.pump, log))
 	}
 	f.pump.Functions = f.fns
