@@ -19,6 +19,7 @@ const lookupAfter = 110 * time.Minute
 // under its own Idempotency-Key, and never twice: a ticket filed from the
 // queue is remembered by its key, and one that may have been filed more
 // than Zendesk's 2 hours ago is looked up first.
+// In bulk mode the batch is filed with Bulk, a hundred a call.
 func (h *Handler) Consume(ctx context.Context, records []queue.Record) []queue.Result {
 	if h.Bulk != nil {
 		return h.consumeBulk(ctx, records)
