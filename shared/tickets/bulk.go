@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/dedupe"
@@ -84,11 +85,12 @@ type BulkResult struct {
 
 // bulkRun is one File: the items, their results, and the jobs awaited.
 type bulkRun struct {
-	b       *Bulk
-	items   []Item
-	results []BulkResult
-	subs    map[int]dedupe.Submission
-	until   time.Time // when to stop awaiting jobs
+	b        *Bulk
+	items    []Item
+	results  []BulkResult
+	subs     map[int]dedupe.Submission
+	until    time.Time    // when to stop awaiting jobs
+	remember []remembered // requesters found, to remember
 }
 
 // File files items and says what became of each, in order.
@@ -99,12 +101,25 @@ func (b *Bulk) File(ctx context.Context, items []Item) []BulkResult {
 	}
 	run.until = b.now().Add(b.maxWait(ctx))
 	var fresh, submitted []int
-	for i, it := range items {
-		switch st, err := run.known(ctx, i, it); {
-		case err != nil:
-			run.later(i, 0, err)
-		case st == knownDone:
-		case st == knownSubmitted:
+	type look struct {
+		st  knownState
+		id  int64
+		sub dedupe.Submission
+		err error
+	}
+	looks := make([]look, len(items))
+	parallel(len(items), func(i int) {
+		l := &looks[i]
+		l.st, l.id, l.sub, l.err = run.known(ctx, items[i])
+	})
+	for i, l := range looks {
+		switch {
+		case l.err != nil:
+			run.later(i, 0, l.err)
+		case l.st == knownDone:
+			run.results[i] = BulkResult{Disposition: Done, TicketID: l.id}
+		case l.st == knownSubmitted:
+			run.subs[i] = l.sub
 			submitted = append(submitted, i)
 		default:
 			fresh = append(fresh, i)
@@ -123,28 +138,49 @@ const (
 	knownSubmitted
 )
 
-// known says whether item i was filed or submitted before.
-func (run *bulkRun) known(ctx context.Context, i int, it Item) (knownState, error) {
+// known says whether it was filed (and as which ticket) or submitted
+// before. It touches no shared state, so items are asked about at once.
+func (run *bulkRun) known(ctx context.Context, it Item) (knownState, int64, dedupe.Submission, error) {
 	s := run.b.Service
 	if s.Filed != nil {
 		id, ok, err := s.Filed.FiledTicket(ctx, it.Key)
 		if err != nil {
-			return 0, &storeError{err}
+			return 0, 0, dedupe.Submission{}, &storeError{err}
 		}
 		if ok {
-			run.results[i] = BulkResult{Disposition: Done, TicketID: id}
-			return knownDone, nil
+			return knownDone, id, dedupe.Submission{}, nil
 		}
 	}
 	sub, ok, err := run.b.Submissions.Submitted(ctx, it.Key)
 	if err != nil {
-		return 0, &storeError{err}
+		return 0, 0, dedupe.Submission{}, &storeError{err}
 	}
 	if ok {
-		run.subs[i] = sub
-		return knownSubmitted, nil
+		return knownSubmitted, 0, sub, nil
 	}
-	return knownNothing, nil
+	return knownNothing, 0, dedupe.Submission{}, nil
+}
+
+// parallel runs f(0) … f(n-1), a few at a time: the table's reads and
+// writes for a batch of hundreds would not fit in an invocation one by one.
+func parallel(n int, f func(i int)) {
+	const width = 16
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(width, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // resolve settles items submitted before: by their job's status while
@@ -323,16 +359,18 @@ func (run *bulkRun) send(ctx context.Context, chunk []int, who map[int]resolved)
 		}
 		tickets[n] = t
 		run.subs[i] = dedupe.Submission{Batch: batch, Index: n, Size: len(chunk), At: at}
-		if err := b.Submissions.RecordSubmitted(ctx, it.Key, run.subs[i]); err != nil {
-			// Not sent: nothing to resolve, the queue brings it back.
-			for _, j := range chunk[:n+1] {
-				run.forget(ctx, j)
-			}
-			for _, j := range chunk {
-				run.later(j, 0, &storeError{err})
-			}
-			return ""
+	}
+	errs := make([]error, len(chunk))
+	parallel(len(chunk), func(n int) {
+		errs[n] = b.Submissions.RecordSubmitted(ctx, run.items[chunk[n]].Key, run.subs[chunk[n]])
+	})
+	if err := errors.Join(errs...); err != nil {
+		// Not sent: nothing to resolve, the queue brings them back.
+		parallel(len(chunk), func(n int) { run.forget(ctx, chunk[n]) })
+		for _, j := range chunk {
+			run.later(j, 0, &storeError{err})
 		}
+		return ""
 	}
 	job, err := b.Zendesk.CreateTickets(ctx, tickets)
 	if err != nil {
@@ -365,11 +403,14 @@ func (run *bulkRun) send(ctx context.Context, chunk []int, who map[int]resolved)
 		sub := run.subs[i]
 		sub.Job = job.ID
 		run.subs[i] = sub
-		if err := b.Submissions.RecordSubmitted(ctx, run.items[i].Key, sub); err != nil && b.Log != nil {
-			// The batch record stands: a lost job id is resolved by lookups.
+	}
+	parallel(len(chunk), func(n int) {
+		i := chunk[n]
+		if err := b.Submissions.RecordSubmitted(ctx, run.items[i].Key, run.subs[i]); err != nil && b.Log != nil {
+			// The first record stands: a lost job id is resolved by lookups.
 			b.Log.WarnContext(ctx, "a bulk job's id could not be recorded", "error", err.Error())
 		}
-	}
+	})
 	return job.ID
 }
 

@@ -31,7 +31,7 @@ func BenchmarkBulkSend(b *testing.B) {
 			faulttest.Unavailable, faulttest.Reset, faulttest.Lost}
 		base, _ := url.Parse(in.Serve(b, r.zd.Config.Handler))
 		budget := pacing.NewMemory()
-		advance := func(_ context.Context, d time.Duration) error { r.now = r.now.Add(d); return nil }
+		advance := func(_ context.Context, d time.Duration) error { r.clk.Add(d); return nil }
 		var filers []*tickets.Bulk
 		for range 2 {
 			filers = append(filers, r.container(func() *zendesk.Client {
@@ -41,14 +41,14 @@ func BenchmarkBulkSend(b *testing.B) {
 			}))
 		}
 		its := items(b, "u", send)
-		start := r.now
+		start := r.clock()
 		type queued struct {
 			item  tickets.Item
 			ready time.Time
 		}
 		queue := make([]queued, len(its))
 		for i, it := range its {
-			queue[i] = queued{it, r.now}
+			queue[i] = queued{it, r.clock()}
 		}
 		for round := 0; len(queue) > 0; round++ {
 			if round > 10_000 {
@@ -59,7 +59,7 @@ func BenchmarkBulkSend(b *testing.B) {
 			next := time.Time{}
 			for _, q := range queue {
 				switch {
-				case len(take) < batch && !q.ready.After(r.now):
+				case len(take) < batch && !q.ready.After(r.clock()):
 					take = append(take, q.item)
 				default:
 					rest = append(rest, q)
@@ -69,14 +69,14 @@ func BenchmarkBulkSend(b *testing.B) {
 				}
 			}
 			if len(take) == 0 {
-				r.now = next
+				r.set(next)
 				queue = rest
 				continue
 			}
 			for i, x := range filers[round%len(filers)].File(context.Background(), take) {
 				switch x.Disposition {
 				case tickets.Later:
-					rest = append(rest, queued{take[i], r.now.Add(x.After)})
+					rest = append(rest, queued{take[i], r.clock().Add(x.After)})
 				case tickets.Refused:
 					b.Fatalf("ticket refused: %v", x.Err)
 				}
@@ -93,7 +93,7 @@ func BenchmarkBulkSend(b *testing.B) {
 		}
 		b.ReportMetric(float64(in.Calls())/send, "zendesk-calls/ticket")
 		b.ReportMetric(float64(r.zd.RateLimited()), "429s")
-		b.ReportMetric(r.now.Sub(start).Minutes(), "minutes")
+		b.ReportMetric(r.clock().Sub(start).Minutes(), "minutes")
 		b.ReportMetric(float64(in.Faults()[faulttest.RateLimitShort]+in.Faults()[faulttest.RateLimitLong]), "injected-429s")
 		b.ReportMetric(0, "filed-twice") // exactlyOnce failed the benchmark otherwise
 	}

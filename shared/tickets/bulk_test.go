@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brazezendesk/bridge/shared/clocktest"
 	"github.com/brazezendesk/bridge/shared/dedupe"
 	"github.com/brazezendesk/bridge/shared/retry"
 	"github.com/brazezendesk/bridge/shared/tickets"
@@ -19,19 +20,26 @@ import (
 type bulkRig struct {
 	zd    *zendesktest.Server
 	store *dedupe.Memory
-	now   time.Time
+	clk   *clocktest.Clock // read by the stand-in's goroutines too
 }
 
 func newBulkRig(t testing.TB) *bulkRig {
 	zd := zendesktest.New(agentEmail, apiToken)
 	t.Cleanup(zd.Close)
-	r := &bulkRig{zd: zd, store: dedupe.NewMemory(), now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	r := &bulkRig{zd: zd, store: dedupe.NewMemory(), clk: clocktest.New()}
 	zd.Now = r.clock
 	r.store.Now = r.clock
 	return r
 }
 
-func (r *bulkRig) clock() time.Time { return r.now }
+func (r *bulkRig) clock() time.Time { return r.clk.Now() }
+
+// set moves the clock to t (never back).
+func (r *bulkRig) set(t time.Time) {
+	if d := t.Sub(r.clk.Now()); d > 0 {
+		r.clk.Add(d)
+	}
+}
 
 // container is one container's filer: its own client, the shared stores.
 func (r *bulkRig) container(hc func() *zendesk.Client) *tickets.Bulk {
@@ -47,7 +55,7 @@ func (r *bulkRig) container(hc func() *zendesk.Client) *tickets.Bulk {
 	c.Retry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}
 	svc := &tickets.Service{Zendesk: c, Filed: r.store, Requesters: r.store, Now: r.clock}
 	return &tickets.Bulk{Service: svc, Zendesk: c, Submissions: r.store, MaxWait: time.Minute,
-		Sleep: func(_ context.Context, d time.Duration) error { r.now = r.now.Add(d); return nil }}
+		Sleep: func(_ context.Context, d time.Duration) error { r.clk.Add(d); return nil }}
 }
 
 // items are n tickets of a send, each for requester prefix-i.
@@ -81,7 +89,7 @@ func drain(t testing.TB, r *bulkRig, filers []*tickets.Bulk, its []tickets.Item)
 				wait = max(wait, x.After)
 			}
 		}
-		r.now = r.now.Add(wait)
+		r.clk.Add(wait)
 		pending = next
 	}
 	return 0
@@ -220,7 +228,7 @@ func TestBulkExpiredJobStatus(t *testing.T) {
 	if res[0].Disposition != tickets.Later {
 		t.Fatalf("%+v", res[0])
 	}
-	r.now = r.now.Add(zendesktest.JobRetention)
+	r.clk.Add(zendesktest.JobRetention)
 	before := len(r.zd.Requests())
 	second := r.container(nil)
 	for _, x := range second.File(context.Background(), its) {
@@ -245,7 +253,7 @@ func TestBulkExpiredKilledJob(t *testing.T) {
 	r.zd.KillNextJob(100) // the users' job, whole
 	r.zd.KillNextJob(40)  // the tickets' job, part way
 	first.File(context.Background(), its)
-	r.now = r.now.Add(zendesktest.JobRetention)
+	r.clk.Add(zendesktest.JobRetention)
 	drain(t, r, []*tickets.Bulk{r.container(nil)}, its)
 	exactlyOnce(t, r, its)
 	if n := len(r.zd.RequestsTo(zendesktest.TicketsPath)); n != 100 {

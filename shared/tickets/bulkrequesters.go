@@ -26,18 +26,28 @@ type resolved struct {
 func (run *bulkRun) requesters(ctx context.Context, items []int) map[int]resolved {
 	s := run.b.Service
 	out := map[int]resolved{}
+	// What the table remembers, read for all at once.
+	type memo struct {
+		rem dedupe.Requester
+		ok  bool
+	}
+	memos := make([]memo, len(items))
+	if s.Requesters != nil {
+		parallel(len(items), func(n int) {
+			rem, ok, err := s.Requesters.RememberedRequester(ctx, requesterKey(run.items[items[n]].Request))
+			memos[n] = memo{rem, err == nil && ok && s.now().Sub(rem.Checked) < VerifyAfter}
+		})
+	}
 	byExt := map[string][]int{} // lower-case external id → items
-	for _, i := range items {
+	for n, i := range items {
 		r := run.items[i].Request
 		if r.ExternalID == "" || strings.Contains(r.ExternalID, ",") {
 			run.direct(ctx, i, out)
 			continue
 		}
-		if s.Requesters != nil {
-			if rem, ok, err := s.Requesters.RememberedRequester(ctx, requesterKey(r)); err == nil && ok && s.now().Sub(rem.Checked) < VerifyAfter {
-				out[i] = resolved{rem.UserID, rem.Conflict}
-				continue
-			}
+		if memos[n].ok {
+			out[i] = resolved{memos[n].rem.UserID, memos[n].rem.Conflict}
+			continue
 		}
 		byExt[lowerID(r.ExternalID)] = append(byExt[lowerID(r.ExternalID)], i)
 	}
@@ -46,6 +56,14 @@ func (run *bulkRun) requesters(ctx context.Context, items []int) map[int]resolve
 		for _, i := range items {
 			run.direct(ctx, i, out) // not held by anyone: an email taken, say
 		}
+	}
+	// Remember what was found, all at once.
+	if s.Requesters != nil {
+		parallel(len(run.remember), func(n int) {
+			x := run.remember[n]
+			s.rememberRequester(ctx, requesterKey(run.items[x.item].Request), x.rem)
+		})
+		run.remember = nil
 	}
 	return out
 }
@@ -117,9 +135,13 @@ func (run *bulkRun) found(ctx context.Context, i int, u zendesk.User, out map[in
 		return
 	}
 	out[i] = resolved{id, conflict}
-	if s.Requesters != nil {
-		s.rememberRequester(ctx, requesterKey(r), dedupe.Requester{UserID: id, Conflict: conflict, Checked: s.now()})
-	}
+	run.remember = append(run.remember, remembered{i, dedupe.Requester{UserID: id, Conflict: conflict, Checked: s.now()}})
+}
+
+// remembered is a requester found, to be remembered.
+type remembered struct {
+	item int
+	rem  dedupe.Requester
 }
 
 // createUsers makes the users of missing (external id → items), a
