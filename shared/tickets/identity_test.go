@@ -221,3 +221,35 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Error("a retry's key must not depend on the body or surrounding white space when a header is given")
 	}
 }
+
+// A taken external id's 422 may be filed under "name": the race and the
+// lost answer still find the user that holds it, instead of handing Braze
+// a 422 it does not retry.
+func TestTakenExternalIDUnderAnotherKey(t *testing.T) {
+	for _, under := range []string{"external_id", "name"} {
+		for _, tc := range []struct {
+			name string
+			body string
+			user zendesktest.User
+		}{
+			{"made meanwhile", `{"ticket": {"requester_id": "u9", "comment": {"body": "help"}}}`, zendesktest.User{Name: "Flo", ExternalID: "u9"}},
+			{"linking an email-only user", ticketFor("u9", "cy@example.com"), zendesktest.User{Name: "Flo", ExternalID: "u9"}},
+		} {
+			t.Run(under+"/"+tc.name, func(t *testing.T) {
+				f := newFixture(t)
+				f.zd.ExternalIDTakenUnder = under
+				id := f.zd.AddUser(tc.user)
+				f.zd.AddUser(zendesktest.User{Name: "Cy", Email: "cy@example.com"})
+				// Search has not seen u9 yet.
+				f.zd.Script(zendesktest.SearchUsersPath, zendesktest.Reply{Status: 200, Body: `{"users": [], "count": 0, "next_page": null, "previous_page": null}`})
+				resp, _ := f.send(t, tc.body)
+				if resp.Status != 201 {
+					t.Fatalf("status %d: %s", resp.Status, resp.Body)
+				}
+				if got := int64(f.zd.Tickets()[0]["requester_id"].(float64)); got != id {
+					t.Errorf("ticket filed under %d, want %d", got, id)
+				}
+			})
+		}
+	}
+}

@@ -74,27 +74,40 @@ func (e *Error) Is(target error) bool {
 // record: {"email": [{"error": "DuplicateValue", "description": "Email: a@b
 // is already being used by another user"}]}. The code is what Zendesk
 // documents; the words are checked too, as older answers lack the code.
+// Zendesk does not always file the entry under the field itself (a taken
+// external id has come back as {"name": [{"description": "External has
+// already been taken"}]}), so an entry under any key whose description
+// names the field and says it is taken counts as well.
 func (e *Error) taken(field string) bool {
 	var details map[string]json.RawMessage
 	if json.Unmarshal(e.Details, &details) != nil {
 		return false
 	}
-	var entries []struct {
-		Error       string `json:"error"`
-		Description string `json:"description"`
-	}
-	if json.Unmarshal(details[field], &entries) != nil {
-		return false
-	}
-	for _, d := range entries {
-		desc := strings.ToLower(d.Description)
-		if d.Error == "DuplicateValue" || strings.Contains(desc, "already being used") ||
-			strings.Contains(desc, "already been taken") || strings.Contains(desc, "already in use") {
-			return true
+	for key, raw := range details {
+		var entries []struct {
+			Error       string `json:"error"`
+			Description string `json:"description"`
+		}
+		if json.Unmarshal(raw, &entries) != nil {
+			continue
+		}
+		for _, d := range entries {
+			desc := strings.ToLower(strings.TrimSpace(d.Description))
+			says := strings.Contains(desc, "already being used") ||
+				strings.Contains(desc, "already been taken") || strings.Contains(desc, "already in use")
+			switch {
+			case key == field && (d.Error == "DuplicateValue" || says):
+				return true
+			case key != field && says && strings.HasPrefix(desc, takenLabels[field]):
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// takenLabels are the words Zendesk starts a field's description with.
+var takenLabels = map[string]string{"email": "email", "external_id": "external"}
 
 // Retryable says a rate limit, a server failure or a lost connection may pass;
 // the caller's own deadline or cancellation will not.

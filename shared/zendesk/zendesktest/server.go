@@ -73,6 +73,14 @@ type Server struct {
 	// Now is the clock Idempotency-Key records age by; nil means time.Now.
 	// Set it before the first request.
 	Now func() time.Time
+
+	// ExternalIDTakenUnder is the details key a duplicate external id's
+	// 422 is filed under; empty means "external_id". Zendesk has also been
+	// seen to file it under "name" (the zendesk2 Ruby client's mocks answer
+	// {"details": {"name": [{"description": "External has already been
+	// taken"}]}}), so a client must go by the description. Set it before
+	// the first request.
+	ExternalIDTakenUnder string
 }
 
 // IdempotencyWindow is how long Zendesk remembers an Idempotency-Key.

@@ -2,6 +2,7 @@ package zendesktest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -54,7 +55,12 @@ func (s *Server) checkUnique(d detail, u *User, email, externalID bool) {
 		d["email"] = append(d["email"], map[string]string{"description": "Email: " + u.Email + " is already being used by another user", "error": "DuplicateValue"})
 	}
 	if externalID && s.userByExternalID(u.ExternalID, u.ID) != nil {
-		d["external_id"] = append(d["external_id"], map[string]string{"description": "External has already been taken", "error": "DuplicateValue"})
+		key := cmp.Or(s.ExternalIDTakenUnder, "external_id")
+		entry := map[string]string{"description": "External has already been taken", "error": "DuplicateValue"}
+		if key != "external_id" {
+			delete(entry, "error") // as the answers recorded under "name" have it
+		}
+		d[key] = append(d[key], entry)
 	}
 }
 
