@@ -249,3 +249,34 @@ func TestQueuedBurst(t *testing.T) {
 			len(bz.Events()), len(seen), calls, q.Len(), n, most)
 	}
 }
+
+// TestQueuedModeWithoutZendesk: in queued mode, a function with no Zendesk
+// account refuses at once (500 naming ZENDESK_SUBDOMAIN) a body that needs
+// the ticket's requester read from Zendesk, and queues nothing; a body
+// naming its requester is still queued.
+func TestQueuedModeWithoutZendesk(t *testing.T) {
+	moto := mototest.Start(t)
+	moto.Put(t, secretID, secret())
+	moto.CreateTable(t, dedupeTable)
+	url, _ := moto.CreateQueue(t, "zendesk-to-braze-retry", 10)
+	bz := brazetest.New(apiKey)
+	t.Cleanup(bz.Close)
+	bz.AssumeProfilesExist()
+	fn := lambdatest.Start(t, lambdatest.Build(t, "zendesk-to-braze"), append(moto.Env(), "SECRET_ID="+secretID,
+		"BRAZE_REST_ENDPOINT="+bz.URL, "ZENDESK_BASE_URL=", "ZENDESK_SUBDOMAIN=",
+		"DEDUPE_TABLE="+dedupeTable, "RETRY_QUEUE_URL="+url, "DELIVERY_MODE=queued")...)
+
+	r := fn.Invoke(t, event(t, "zendesk-to-braze-ticket-status-changed.json"))
+	if msg, _ := lambdatest.JSON(t, r)["error"].(string); r.StatusCode != 500 || !strings.Contains(msg, "ZENDESK_SUBDOMAIN") {
+		t.Errorf("event webhook: %d %s, want 500 naming ZENDESK_SUBDOMAIN", r.StatusCode, r.Body)
+	}
+	if n := moto.Count(t, url); n != 0 {
+		t.Errorf("%d queued, want none", n)
+	}
+	if r := fn.Invoke(t, event(t, "zendesk-to-braze.json")); r.StatusCode != 202 {
+		t.Errorf("trigger body naming its requester: %d %s, want 202", r.StatusCode, r.Body)
+	}
+	if len(bz.Requests()) != 0 {
+		t.Error("Braze was called")
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
@@ -37,6 +38,11 @@ func (e *StoreError) Unwrap() error { return e.Err }
 // invocation stays claimed, as queued); any other gives the claim up, so
 // that Zendesk's retry is delivered.
 func (s *Service) Deliver(ctx context.Context, in Inbound, log *slog.Logger) (Delivery, error) {
+	// Refused before anything is claimed or queued: a queued copy would
+	// only fail on the queue, where no sender sees why.
+	if s.Zendesk == nil && in.Message.needsZendesk() {
+		return Delivery{}, &secrets.ConfigError{Err: ErrNoZendesk}
+	}
 	deadline := s.deadline(ctx)
 	claim, err := s.Dedupe.Claim(ctx, dedupe.ClaimRequest{ID: in.Invocation, Deadline: deadline,
 		Replay: in.Signature, ReplayUntil: in.SignedAt.Add(zendesk.SignatureWindow + time.Minute)})

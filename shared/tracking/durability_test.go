@@ -259,3 +259,52 @@ func TestQueueWriteFailureAnswers503AndReleases(t *testing.T) {
 type failingQueue struct{}
 
 func (failingQueue) Send(context.Context, []byte) error { return errors.New("sqs: unreachable") }
+
+// A body that cannot be sent without a Zendesk read is refused at once in
+// a function with no Zendesk account, in queued mode as in direct mode:
+// queued, it would only fail on the queue. One whose read is optional (a
+// trigger body naming its requester, whose subject is missing) is taken.
+func TestNoZendeskRefusedInEveryMode(t *testing.T) {
+	needs := []struct{ name, body string }{
+		{"event webhook", event("ticket.created", 9, 77, ``)},
+		{"trigger body naming no one", `{"ticket_id": "4211", "status": "Solved"}`},
+		{"/users/track body addressed by ticket", `{"ticket_id": "4211", "events": [{"name": "zendesk_ticket_solved"}]}`},
+	}
+	for _, mode := range []struct {
+		name          string
+		queue, queued bool
+		okStatus      int
+	}{{"direct", false, false, 200}, {"direct with a queue", true, false, 200}, {"queued", true, true, 202}} {
+		for _, tc := range needs {
+			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
+				f := newFixture(t)
+				f.h.Service.Zendesk = nil
+				var q *queue.Memory
+				if mode.queue {
+					q = withQueue(f, mode.queued)
+				}
+				resp, out := f.send(t, tc.body, "inv-1")
+				if resp.Status != 500 || !strings.Contains(fmt.Sprint(out["error"]), "ZENDESK_SUBDOMAIN") {
+					t.Errorf("%d %s, want 500 naming ZENDESK_SUBDOMAIN", resp.Status, resp.Body)
+				}
+				if q != nil && q.Len() != 0 {
+					t.Errorf("queued %d, want nothing", q.Len())
+				}
+				if len(f.bz.Requests()) != 0 {
+					t.Error("Braze was called")
+				}
+			})
+		}
+		t.Run(mode.name+"/subject optional", func(t *testing.T) {
+			f := newFixture(t)
+			f.h.Service.Zendesk = nil
+			if mode.queue {
+				withQueue(f, mode.queued)
+			}
+			body := `{"ticket_id": "4211", "status": "Solved", "external_id": "user-123"}`
+			if resp, _ := f.send(t, body, "inv-1"); resp.Status != mode.okStatus {
+				t.Errorf("%d %s, want %d", resp.Status, resp.Body, mode.okStatus)
+			}
+		})
+	}
+}

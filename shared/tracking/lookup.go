@@ -89,6 +89,12 @@ func (s *Service) read(ctx context.Context, m *Message) error {
 	return nil
 }
 
+// needsZendesk reports whether m cannot be sent without a read from the
+// Zendesk API (an optional subject does not count).
+func (m *Message) needsZendesk() bool {
+	return m.RequesterID != 0 || m.TicketID != 0 && (m.NeedsIdentity || m.Unaddressed)
+}
+
 // withZendesk runs call, which reads from Zendesk. When the function has
 // no Zendesk account or credentials to read with, a required read is a
 // misconfiguration and an optional one is skipped.
