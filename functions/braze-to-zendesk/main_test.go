@@ -118,6 +118,29 @@ func TestRotationThroughSecretsManager(t *testing.T) {
 	}
 }
 
+// TestRotatedWebhookTokenRightAfterColdStart: a braze_webhook_token rotated
+// just after the container's cold start read the secret works on its first
+// use (Braze does not retry a 401), while a wrong token right after it is
+// refused without another read.
+func TestRotatedWebhookTokenRightAfterColdStart(t *testing.T) {
+	env := start(t)
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 201 { // the cold start reads the secret
+		t.Fatalf("first: %d %s", r.StatusCode, r.Body)
+	}
+	env.moto.Put(t, secretID, map[string]string{"zendesk_email": agent, "zendesk_api_token": zdToken, "braze_webhook_token": "rotated-hook-token"})
+	ev.Headers["authorization"] = "Bearer rotated-hook-token"
+	ev.Headers["idempotency-key"] = "after-rotation"
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 201 {
+		t.Fatalf("the rotated token's first use: %d %s, want 201", r.StatusCode, r.Body)
+	}
+	ev.Headers["authorization"] = "Bearer " + hookToken // the old one, now wrong
+	ev.Headers["idempotency-key"] = "old-token"
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 401 {
+		t.Fatalf("the old token: %d %s, want 401", r.StatusCode, r.Body)
+	}
+}
+
 func TestMisconfiguration(t *testing.T) {
 	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "braze-to-zendesk-clean.json"))
 	for _, tc := range []struct {

@@ -153,6 +153,26 @@ func TestStaleSampleIsRefused(t *testing.T) {
 	}
 }
 
+// TestRotatedSigningSecretRightAfterColdStart: a zendesk_webhook_secret
+// rotated just after the container's cold start read the secret works on
+// its first use (Zendesk does not retry a 401).
+func TestRotatedSigningSecretRightAfterColdStart(t *testing.T) {
+	env := start(t)
+	if r := env.fn.Invoke(t, event(t, "zendesk-to-braze.json")); r.StatusCode != 200 { // the cold start reads the secret
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+	rotated := secret()
+	rotated["zendesk_webhook_secret"] = "rotated-signing-secret"
+	env.moto.Put(t, secretID, rotated)
+	ev := lambdatest.LoadEvent(t, filepath.Join(lambdatest.Root(t), "events", "zendesk-to-braze-users-track.json"))
+	if err := apigw.SignZendesk(&ev, "rotated-signing-secret", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if r := env.fn.Invoke(t, ev); r.StatusCode != 200 {
+		t.Fatalf("the rotated secret's first use: %d %s, want 200", r.StatusCode, r.Body)
+	}
+}
+
 func TestRotationAndMisconfiguration(t *testing.T) {
 	env := start(t)
 	if r := env.fn.Invoke(t, event(t, "zendesk-to-braze.json")); r.StatusCode != 200 {

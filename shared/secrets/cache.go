@@ -45,6 +45,11 @@ type Cache struct {
 	fetched time.Time // when vals was read
 	tried   time.Time // when the source was last read, whatever came of it
 	lastErr error     // what came of it, when it failed
+	// rechecked is when Recheck last read the source. Only those reads
+	// count against MinRefetch there: a rotated inbound credential must
+	// work on its first use even right after a cold start or a TTL read,
+	// and neither sender retries a 401.
+	rechecked time.Time
 }
 
 // NewCache returns a cache over src; ttl <= 0 means DefaultTTL.
@@ -103,11 +108,14 @@ func (c *Cache) Require(ctx context.Context, keys ...string) (Values, error) {
 }
 
 // Recheck is for after an inbound credential (a bearer token, a webhook
-// signature) did not match the cached secret: it reads the secret again when
-// it was last read at least MinRefetch ago, and reports whether it did, so
-// that the caller checks the credential once more only against a secret that
-// may have changed. Callers that keep failing make the container read the
-// secret at most once per MinRefetch; concurrent calls wait for one read.
+// signature) did not match the cached secret: it reads the secret again
+// unless an earlier Recheck read it less than MinRefetch ago, and reports
+// whether it did, so that the caller checks the credential once more only
+// against a secret that may have changed. The ordinary reads (the cold
+// start's, the TTL's) do not count: a token rotated just before them would
+// otherwise be refused for up to MinRefetch, and that delivery lost. Callers
+// that keep failing make the container read the secret at most once per
+// MinRefetch; concurrent calls wait for one read.
 //
 // Without a read, vals is the cached secret. When the read fails, vals is
 // empty and err (a *ConfigError or an *UnavailableError) says why; the
@@ -115,13 +123,14 @@ func (c *Cache) Require(ctx context.Context, keys ...string) (Values, error) {
 func (c *Cache) Recheck(ctx context.Context) (vals Values, refetched bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.tried.IsZero() && c.now().Sub(c.tried) < MinRefetch {
+	if !c.rechecked.IsZero() && c.now().Sub(c.rechecked) < MinRefetch {
 		if c.vals.m == nil {
 			return Values{}, false, c.lastErr
 		}
 		return c.vals, false, nil
 	}
 	vals, err = c.fetchLocked(ctx)
+	c.rechecked = c.tried
 	return vals, true, err
 }
 

@@ -455,12 +455,16 @@ func TestRecheckThroughProxy(t *testing.T) {
 	reads()
 	m.Put(t, "bridge/inbound", map[string]string{"token": "v2"}) // rotated
 
+	// Seen at once, though the secret was read a moment ago: only
+	// Recheck's own reads count against MinRefetch.
+	recheck("v2", true, 1)
+	m.Put(t, "bridge/inbound", map[string]string{"token": "v2b"})
 	clock.Add(secrets.MinRefetch - time.Millisecond)
-	recheck("v1", false, 0) // the secret was read too recently
+	recheck("v2", false, 0) // rechecked too recently
 	clock.Add(time.Millisecond)
-	recheck("v2", true, 1) // seen at once
-	recheck("v2", false, 0)
-	if v, err := c.Get(ctx); err != nil || v.Get("token") != "v2" {
+	recheck("v2b", true, 1)
+	recheck("v2b", false, 0)
+	if v, err := c.Get(ctx); err != nil || v.Get("token") != "v2b" {
 		t.Fatalf("Get after Recheck = %q, %v", v.Get("token"), err)
 	}
 

@@ -270,3 +270,65 @@ func TestWithRefetchUsesRequire(t *testing.T) {
 		t.Fatalf("WithRefetch when the refetched secret lacks a key = %v, calls %q", err, got)
 	}
 }
+
+// A rotated inbound credential works on its first use whenever the
+// container last read the secret (its cold start, the TTL's read), while
+// mismatches alone read it at most once per MinRefetch.
+func TestRecheckCountsOnlyItsOwnReads(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// before runs before the credential is rotated; after, what comes
+		// between the rotation and the first use of the new credential.
+		before, after func(c *secrets.Cache, clock *clocktest.Clock)
+		wantRead      bool
+	}{
+		{name: "right after a cold start", before: func(*secrets.Cache, *clocktest.Clock) {}, after: func(*secrets.Cache, *clocktest.Clock) {}, wantRead: true},
+		{name: "a second after a cold start", before: func(*secrets.Cache, *clocktest.Clock) {},
+			after: func(_ *secrets.Cache, clock *clocktest.Clock) { clock.Add(time.Second) }, wantRead: true},
+		{name: "right after the TTL's read", before: func(c *secrets.Cache, clock *clocktest.Clock) {
+			clock.Add(time.Minute)
+			c.Get(context.Background())
+		}, after: func(*secrets.Cache, *clocktest.Clock) {}, wantRead: true},
+		{name: "right after an outbound refresh", before: func(c *secrets.Cache, _ *clocktest.Clock) { c.Refresh(context.Background()) },
+			after: func(*secrets.Cache, *clocktest.Clock) {}, wantRead: true},
+		{name: "a stranger's mismatch 9 s before", before: func(c *secrets.Cache, clock *clocktest.Clock) {
+			c.Recheck(context.Background())
+			clock.Add(time.Second)
+		}, after: func(_ *secrets.Cache, clock *clocktest.Clock) { clock.Add(8 * time.Second) }, wantRead: false},
+		{name: "a stranger's mismatch 10 s before", before: func(c *secrets.Cache, clock *clocktest.Clock) {
+			c.Recheck(context.Background())
+		}, after: func(_ *secrets.Cache, clock *clocktest.Clock) { clock.Add(secrets.MinRefetch) }, wantRead: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			src := &countingSource{val: `{"token":"old"}`}
+			clock := clocktest.New()
+			c := secrets.NewCache(src, time.Minute)
+			c.Now = clock.Now
+			if _, err := c.Get(ctx); err != nil { // the cold start
+				t.Fatal(err)
+			}
+			tc.before(c, clock)
+			src.set(`{"token":"new"}`, nil)
+			tc.after(c, clock)
+			loads := src.loads()
+			v, refetched, err := c.Recheck(ctx)
+			if err != nil || refetched != tc.wantRead || (v.Get("token") == "new") != tc.wantRead || (src.loads() > loads) != tc.wantRead {
+				t.Fatalf("Recheck = %q, refetched %v, %v, %d reads; want a read: %v", v.Get("token"), refetched, err, src.loads()-loads, tc.wantRead)
+			}
+			if !tc.wantRead {
+				return
+			}
+			// However often a stranger mismatches now, the secret is read
+			// again only MinRefetch after the Recheck that read it.
+			loads = src.loads()
+			for range 9 {
+				clock.Add(time.Second)
+				c.Recheck(ctx)
+			}
+			if src.loads() != loads {
+				t.Fatalf("9 mismatches over 9 s made %d reads, want none", src.loads()-loads)
+			}
+		})
+	}
+}
