@@ -80,6 +80,13 @@ var mutations = []mutation{
 	{"BrazeContract", "profile creation is not passed on", func(t *Template) {
 		set(t, "ZendeskToBrazeFunction", "Yes", "Environment", "Variables", "BRAZE_CREATE_PROFILES")
 	}},
+	// Private comments.
+	{"PrivateComments", "internal notes are sent by default", func(t *Template) {
+		asMap(asMap(t.Out["Parameters"])["SendPrivateComments"])["Default"] = "Yes"
+	}},
+	{"PrivateComments", "the setting is not passed on", func(t *Template) {
+		set(t, "ZendeskToBrazeFunction", nil, "Environment", "Variables", "SEND_PRIVATE_COMMENTS")
+	}},
 	// Alarm target.
 	{"AlarmTarget", "the topic is created even when AlarmTopicArn is given", func(t *Template) {
 		set(t, "AlarmTopic", nil, "", "Condition")

@@ -31,6 +31,7 @@ var checks = map[string]check{
 	"Secrets":                checkSecrets,
 	"Concurrency":            checkConcurrency,
 	"BrazeContract":          checkBrazeContract,
+	"PrivateComments":        checkPrivateComments,
 }
 
 func TestTemplate(t *testing.T) {
@@ -805,6 +806,24 @@ func checkConcurrency(t *Template) []string {
 	burst, _ := number(path(t.Out["Parameters"], "ApiThrottlingBurstLimit", "Default"))
 	if rate <= 25 || burst <= 50 {
 		ps = append(ps, fmt.Sprintf("the HTTP API's default throttling %v rps / %v burst is not above 25 / 50", rate, burst))
+	}
+	return ps
+}
+
+// checkPrivateComments: internal notes reach Braze only when asked
+// (SendPrivateComments, No by default).
+func checkPrivateComments(t *Template) []string {
+	var ps []string
+	p := asMap(asMap(t.Out["Parameters"])["SendPrivateComments"])
+	if d := scalar(p["Default"]); d != "No" {
+		ps = append(ps, fmt.Sprintf("SendPrivateComments defaults to %q, want No", d))
+	}
+	if got := t.allowed("SendPrivateComments"); !same(got, []string{"Yes", "No"}) {
+		ps = append(ps, fmt.Sprintf("SendPrivateComments allows %v, want Yes and No", got))
+	}
+	vars := asMap(path(t.props("ZendeskToBrazeFunction"), "Environment", "Variables"))
+	if !same(vars["SEND_PRIVATE_COMMENTS"], ref("SendPrivateComments")) {
+		ps = append(ps, fmt.Sprintf("ZendeskToBrazeFunction's SEND_PRIVATE_COMMENTS is %s, want !Ref SendPrivateComments", show(vars["SEND_PRIVATE_COMMENTS"])))
 	}
 	return ps
 }

@@ -38,6 +38,7 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
 		ObjectsPerRequest: os.Getenv("BRAZE_OBJECTS_PER_REQUEST"),
 		CreateProfiles:    os.Getenv("BRAZE_CREATE_PROFILES"),
+		PrivateComments:   os.Getenv("SEND_PRIVATE_COMMENTS"),
 		Secrets:           src,
 		Dedupe:            parts.Store,
 		Metrics:           m,

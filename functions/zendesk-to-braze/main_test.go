@@ -108,6 +108,15 @@ func TestEvents(t *testing.T) {
 			}
 		}},
 		"zendesk-to-braze-user-created.json": {200, nil},
+		"zendesk-to-braze-comment-added.json": {200, func(t *testing.T, bz *brazetest.Server) {
+			ev := bz.Events()[len(bz.Events())-1]
+			props := ev["properties"].(map[string]any)
+			if ev["name"] != "zendesk_ticket_comment_added" || ev["external_id"] != "user-123" || props["public"] != true || props["author_is_staff"] != false {
+				t.Errorf("event = %v", ev)
+			}
+		}},
+		// An internal note is no customer event: nothing is sent.
+		"zendesk-to-braze-internal-note.json": {200, nil},
 	}
 	files := lambdatest.EventFiles(t, "zendesk-to-braze", want)
 	env := start(t)

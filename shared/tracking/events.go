@@ -63,6 +63,13 @@ func parseZendeskEvent(doc map[string]any, at string) (Message, error) {
 			props["previous_status"] = strings.ToLower(prev)
 		}
 	}
+	var private bool
+	if kind == "comment_added" {
+		private = commentProps(event, props)
+		if private {
+			name = PrivateCommentEvent
+		}
+	}
 	if s, _ := detail["subject"].(string); s != "" {
 		props["subject"] = s
 	}
@@ -91,7 +98,41 @@ func parseZendeskEvent(doc map[string]any, at string) (Message, error) {
 		at = t
 	}
 	ev := braze.Object{"name": name, "time": at, "properties": props}
-	return Message{Track: braze.Track{Events: []braze.Object{ev}}, RequesterID: requester}, nil
+	return Message{Track: braze.Track{Events: []braze.Object{ev}}, RequesterID: requester, PrivateComment: private}, nil
+}
+
+// PrivateCommentEvent is the name a private comment (an agent's internal
+// note) goes under when SEND_PRIVATE_COMMENTS asks for it: never the
+// public comment's, so that a campaign keyed on a customer-facing reply
+// does not fire on a note the customer never sees.
+const PrivateCommentEvent = "zendesk_ticket_private_comment_added"
+
+// commentProps adds what a ticket.comment_added event says of its comment,
+// {"comment": {"id": "…", "body": "…", "is_public": true, "author": {"id":
+// "…", "is_staff": false, "name": "…"}}} (Zendesk's webhook reference,
+// "Ticket events"), and reports whether the comment is private. A comment
+// that does not say it is public is taken as private: an internal note
+// must never pass for a customer event.
+func commentProps(event map[string]any, props map[string]any) (private bool) {
+	comment, _ := event["comment"].(map[string]any)
+	public, ok := boolOf(comment["is_public"])
+	props["public"] = ok && public
+	author, _ := comment["author"].(map[string]any)
+	if staff, ok := boolOf(author["is_staff"]); ok {
+		props["author_is_staff"] = staff
+	}
+	return !(ok && public)
+}
+
+// boolOf reads a JSON boolean, or one Zendesk wrote as "true" or "false".
+func boolOf(v any) (value, ok bool) {
+	switch t := v.(type) {
+	case bool:
+		return t, true
+	case string:
+		return t == "true", t == "true" || t == "false"
+	}
+	return false, false
 }
 
 func stringOf(v any) string {

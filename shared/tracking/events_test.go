@@ -43,6 +43,19 @@ const statusChanged = `{
   "event": {"current": "SOLVED", "previous": "OPEN", "meta": {"sequence": {"id": "abc", "position": 1}}}
 }`
 
+const commentEventID = "cbe4028c-7239-495d-b020-f22348516046"
+
+// commentAdded is a ticket.comment_added event as Zendesk's webhook
+// reference shows it, with the comment's is_public and its author's
+// is_staff as given (JSON).
+func commentAdded(at, public, staff string) string {
+	return `{"type": "zen:event-type:ticket.comment_added", "account_id": 22129848, "id": "` + commentEventID + `",
+		"time": "` + at + `", "zendesk_event_version": "2022-11-06", "subject": "zen:ticket:5",
+		"detail": {"id": "5", "requester_id": "6", "status": "OPEN", "via": {"channel": ""}},
+		"event": {"comment": {"id": "10001", "body": "Thanks \"so\" much \\ 日本語", "is_public": ` + public + `,
+			"author": {"id": "7", "is_staff": ` + staff + `, "name": "Quinn \"Q\" O'Hara"}}}}`
+}
+
 func TestParseZendeskEvents(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -52,6 +65,7 @@ func TestParseZendeskEvents(t *testing.T) {
 		wantName  string
 		wantProps map[string]any
 		wantTime  string
+		private   bool
 	}{
 		{name: "status changed", body: statusChanged, wantName: "zendesk_ticket_solved", wantTime: "2026-11-24T11:58:00Z",
 			wantProps: map[string]any{"ticket_id": json.Number("4211"), "subject": `Hi", "external_id": "victim-001", "x": "`,
@@ -64,8 +78,21 @@ func TestParseZendeskEvents(t *testing.T) {
 		{name: "created", body: `{"type": "zen:event-type:ticket.created", "id": "e1", "time": "2026-11-24T10:30:00:450Z", "detail": {"id": "5", "requester_id": "6", "status": "NEW"}, "event": {"current": {"status": "NEW"}}}`,
 			wantName: "zendesk_ticket_created", wantTime: "2026-11-24T10:30:00:450Z",
 			wantProps: map[string]any{"ticket_id": json.Number("5"), "status": "new", "zendesk_event_id": "e1"}},
-		{name: "comment added, time not Braze's", body: `{"type": "zen:event-type:ticket.comment_added", "time": "yesterday", "detail": {"id": 5, "requester_id": 6}, "event": {"comment": {"body": "x"}}}`,
-			wantName: "zendesk_ticket_comment_added", wantTime: "2026-11-24T12:00:00Z", wantProps: map[string]any{"ticket_id": json.Number("5")}},
+		{name: "public comment by the customer, time not Braze's", body: commentAdded("yesterday", `true`, `false`),
+			wantName: "zendesk_ticket_comment_added", wantTime: "2026-11-24T12:00:00Z",
+			wantProps: map[string]any{"ticket_id": json.Number("5"), "public": true, "author_is_staff": false, "status": "open", "zendesk_event_id": commentEventID}},
+		{name: "public reply by an agent", body: commentAdded("2026-11-24T11:00:00Z", `true`, `true`),
+			wantName: "zendesk_ticket_comment_added", wantTime: "2026-11-24T11:00:00Z",
+			wantProps: map[string]any{"ticket_id": json.Number("5"), "public": true, "author_is_staff": true, "status": "open", "zendesk_event_id": commentEventID}},
+		{name: "internal note", body: commentAdded("2026-11-24T11:00:00Z", `false`, `true`), private: true,
+			wantName: "zendesk_ticket_private_comment_added", wantTime: "2026-11-24T11:00:00Z",
+			wantProps: map[string]any{"ticket_id": json.Number("5"), "public": false, "author_is_staff": true, "status": "open", "zendesk_event_id": commentEventID}},
+		{name: "is_public as text", body: commentAdded("2026-11-24T11:00:00Z", `"true"`, `"false"`),
+			wantName: "zendesk_ticket_comment_added", wantTime: "2026-11-24T11:00:00Z",
+			wantProps: map[string]any{"ticket_id": json.Number("5"), "public": true, "author_is_staff": false, "status": "open", "zendesk_event_id": commentEventID}},
+		{name: "a comment that does not say it is public is private", private: true,
+			body:     `{"type": "zen:event-type:ticket.comment_added", "detail": {"id": 5, "requester_id": 6}, "event": {"comment": {"body": "x", "is_public": "yes"}}}`,
+			wantName: "zendesk_ticket_private_comment_added", wantTime: "2026-11-24T12:00:00Z", wantProps: map[string]any{"ticket_id": json.Number("5"), "public": false}},
 		{name: "subject kept exactly", body: `{"type": "zen:event-type:ticket.created", "detail": {"id": "5", "requester_id": "6", "subject": "  padded\ttitle  ", "status": ""}}`,
 			wantName: "zendesk_ticket_created", wantTime: "2026-11-24T12:00:00Z",
 			wantProps: map[string]any{"ticket_id": json.Number("5"), "subject": "  padded\ttitle  "}},
@@ -96,6 +123,9 @@ func TestParseZendeskEvents(t *testing.T) {
 			}
 			if len(m.Events) != 1 || m.RequesterID == 0 {
 				t.Fatalf("message = %+v, want one event and the requester to read", m)
+			}
+			if m.PrivateComment != tc.private {
+				t.Errorf("private comment = %v, want %v", m.PrivateComment, tc.private)
 			}
 			ev := m.Events[0]
 			if ev["name"] != tc.wantName || ev["time"] != tc.wantTime {

@@ -95,6 +95,9 @@ func (h *Handler) serve(ctx context.Context, req webhook.Request) (webhook.Respo
 	if err != nil {
 		return webhook.BadRequest(err), "", nil
 	}
+	if msg.PrivateComment && !h.Service.SendPrivateComments {
+		msg.Ignored = "a private comment (an internal note) is not a customer event; SEND_PRIVATE_COMMENTS=yes sends it as " + PrivateCommentEvent
+	}
 	if msg.Ignored != "" {
 		h.Log.InfoContext(ctx, "nothing to deliver", "reason", msg.Ignored)
 		return webhook.JSON(http.StatusOK, Answer{Message: "ignored: " + msg.Ignored}), metrics.Ignored, nil

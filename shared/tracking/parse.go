@@ -35,6 +35,9 @@ type Message struct {
 	braze.Track
 	// Ignored says why nothing is sent (an event that is not a ticket's).
 	Ignored string `json:"ignored,omitempty"`
+	// PrivateComment: the event is a private comment (an internal note),
+	// sent only when the service is set to send them.
+	PrivateComment bool `json:"private_comment,omitempty"`
 	// RequesterID is the Zendesk user whose external id, else email,
 	// identifies the event's profile (a Zendesk event webhook).
 	RequesterID int64 `json:"requester_id,omitempty"`

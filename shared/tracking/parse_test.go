@@ -144,6 +144,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"ticket_id": "7", "status": "solved"}`))
 	f.Add([]byte(`{"ticket_id": "7", "events": [{"name": "x", "time": "2019-05-25T01:23:45.465719851Z"}], "attributes": [{"a": "1"}]}`))
 	f.Add([]byte(statusChanged))
+	f.Add([]byte(commentAdded("2026-11-24T11:00:00Z", "true", "false")))
+	f.Add([]byte(commentAdded("2026-11-24T11:00:00.123456789Z", "false", "true")))
 	f.Add([]byte(`{"type": "zen:event-type:user.created", "detail": {"id": "1"}}`))
 	f.Add([]byte(`{"type": "zen:event-type:ticket.created", "detail": {"id": "1", "requester_id": "2", "requester_id": "3"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -164,6 +166,14 @@ func FuzzParse(f *testing.F) {
 		}
 		if tr.Len() == 0 {
 			t.Fatal("accepted a body with nothing to send")
+		}
+		// An event webhook's comment goes as the public comment event only
+		// when Zendesk said it is public.
+		if m.RequesterID > 0 {
+			props, _ := tr.Events[0]["properties"].(map[string]any)
+			if tr.Events[0]["name"] == "zendesk_ticket_comment_added" && (m.PrivateComment || props["public"] != true) {
+				t.Fatalf("a comment not known to be public goes as the public one: %v", tr.Events[0])
+			}
 		}
 		// The one event of a body whose profile comes from Zendesk has no
 		// identifier yet, and must say where to read it.

@@ -48,7 +48,11 @@ type Service struct {
 	// not know (BRAZE_CREATE_PROFILES); otherwise every object is sent
 	// update-only.
 	CreateProfiles bool
-	Now            func() time.Time // nil means time.Now
+	// SendPrivateComments sends private comments (internal notes) as
+	// PrivateCommentEvent (SEND_PRIVATE_COMMENTS); otherwise they are
+	// ignored.
+	SendPrivateComments bool
+	Now                 func() time.Time // nil means time.Now
 
 	identities identities
 }

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Config struct {
 	DeliveryMode      string         // "direct" (or "") or "queued"
 	ObjectsPerRequest string         // BRAZE_OBJECTS_PER_REQUEST: the Braze contract's limit; "" is 75
 	CreateProfiles    string         // BRAZE_CREATE_PROFILES: yes or no (""): may Braze create unknown requesters' profiles
+	PrivateComments   string         // SEND_PRIVATE_COMMENTS: yes or no (""): send internal notes, under their own event name
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
@@ -55,6 +57,9 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 	if svc.CreateProfiles, err = braze.CreateProfiles(cfg.CreateProfiles); err != nil {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
+	if svc.SendPrivateComments, err = yesNo("SEND_PRIVATE_COMMENTS", cfg.PrivateComments); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
+	}
 	switch strings.ToLower(strings.TrimSpace(cfg.DeliveryMode)) {
 	case "", "direct":
 	case "queued":
@@ -77,4 +82,15 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		svc.Zendesk = zendesk.New(zd, hc, auth)
 	}
 	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
+}
+
+// yesNo reads a yes/no setting: yes or true, no, false or empty.
+func yesNo(name, raw string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "", "no", "false":
+		return false, nil
+	case "yes", "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s must be yes or no", name)
 }

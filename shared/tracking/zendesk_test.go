@@ -30,7 +30,7 @@ func TestEventWebhookGoesToTheRequestersProfile(t *testing.T) {
 	if resp.Status != 200 {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
 	}
-	f.send(t, event("ticket.comment_added", 7, withExt, ``), "inv-2")
+	f.send(t, event("ticket.comment_added", 7, withExt, `"comment": {"id": "10001", "body": "Thanks", "is_public": true, "author": {"id": "`+fmt.Sprint(withExt)+`", "is_staff": false, "name": "Ada"}}`), "inv-2")
 	f.send(t, event("ticket.created", 8, emailOnly, ``), "inv-3")
 	evs := f.bz.Events()
 	if len(evs) != 3 {
@@ -199,6 +199,57 @@ func TestRotatedSigningSecretWorksAtOnce(t *testing.T) {
 			}
 			if n := len(f.bz.RequestsTo(brazetest.TrackPath)); n != 2 {
 				t.Errorf("braze calls = %d, want 2", n)
+			}
+		})
+	}
+}
+
+// An internal note never becomes the customer-facing comment event: by
+// default it is not sent at all; SEND_PRIVATE_COMMENTS sends it under its
+// own name. Public comments carry public and author_is_staff.
+func TestPrivateCommentsAreNotCustomerEvents(t *testing.T) {
+	comment := func(public, staff bool) string {
+		return fmt.Sprintf(`"comment": {"id": "10001", "body": "Refund approved \"internally\" \\ 日本語", "is_public": %v, "author": {"id": "8", "is_staff": %v, "name": "Agent"}}`, public, staff)
+	}
+	for _, tc := range []struct {
+		name        string
+		sendPrivate bool
+		public      bool
+		staff       bool
+		wantEvent   string // "" for nothing sent
+		wantIgnored bool
+	}{
+		{name: "internal note, default", public: false, staff: true, wantIgnored: true},
+		{name: "internal note, sent when asked", sendPrivate: true, public: false, staff: true, wantEvent: tracking.PrivateCommentEvent},
+		{name: "agent's public reply", public: true, staff: true, wantEvent: "zendesk_ticket_comment_added"},
+		{name: "customer's comment", public: true, staff: false, wantEvent: "zendesk_ticket_comment_added"},
+		{name: "customer's comment, private sent too", sendPrivate: true, public: true, staff: false, wantEvent: "zendesk_ticket_comment_added"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.h.Service.SendPrivateComments = tc.sendPrivate
+			ada := f.zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", ExternalID: "user-123"})
+			resp, out := f.send(t, event("ticket.comment_added", 7, ada, comment(tc.public, tc.staff)), "inv-1")
+			if resp.Status != 200 {
+				t.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+			msg, _ := out["message"].(string)
+			if ignored := strings.HasPrefix(msg, "ignored"); ignored != tc.wantIgnored {
+				t.Errorf("answer %s, ignored wanted: %v", resp.Body, tc.wantIgnored)
+			}
+			evs := f.bz.Events()
+			if tc.wantEvent == "" {
+				if len(evs) != 0 || len(f.zd.Requests()) != 0 {
+					t.Errorf("events %v, Zendesk calls %d; want nothing sent or read", evs, len(f.zd.Requests()))
+				}
+				return
+			}
+			if len(evs) != 1 {
+				t.Fatalf("events = %v", evs)
+			}
+			props := evs[0]["properties"].(map[string]any)
+			if evs[0]["name"] != tc.wantEvent || evs[0]["external_id"] != "user-123" || props["public"] != tc.public || props["author_is_staff"] != tc.staff {
+				t.Errorf("event = %v, want %s with public %v, author_is_staff %v", evs[0], tc.wantEvent, tc.public, tc.staff)
 			}
 		})
 	}
