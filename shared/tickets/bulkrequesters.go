@@ -49,6 +49,12 @@ func (run *bulkRun) requesters(ctx context.Context, items []int) map[int]resolve
 			out[i] = resolved{memos[n].rem.UserID, memos[n].rem.Conflict}
 			continue
 		}
+		if same := byExt[lowerID(r.ExternalID)]; len(same) > 0 && run.items[same[0]].Request.ExternalID != r.ExternalID {
+			// Another case of an id in this batch: one value to Zendesk,
+			// another Braze user, resolved one by one.
+			run.direct(ctx, i, out)
+			continue
+		}
 		byExt[lowerID(r.ExternalID)] = append(byExt[lowerID(r.ExternalID)], i)
 	}
 	refused := run.createUsers(ctx, byExt, out)
@@ -129,7 +135,7 @@ func (run *bulkRun) showMany(ctx context.Context, byExt map[string][]int, out ma
 func (run *bulkRun) found(ctx context.Context, i int, u zendesk.User, out map[int]resolved) {
 	s := run.b.Service
 	r := run.items[i].Request
-	id, conflict, err := s.held(ctx, &u, r.Requester.Email, nil)
+	id, conflict, err := s.held(ctx, &u, r, nil)
 	if err != nil {
 		run.failRequester(i, err)
 		return
@@ -207,7 +213,8 @@ func (run *bulkRun) createUsers(ctx context.Context, missing map[string][]int, o
 				for _, i := range missing[ext] {
 					switch {
 					case ok && r.OK():
-						run.found(ctx, i, zendesk.User{ID: r.ID, Email: run.items[missing[ext][0]].Request.Requester.Email}, out)
+						first := run.items[missing[ext][0]].Request
+						run.found(ctx, i, zendesk.User{ID: r.ID, Email: first.Requester.Email, ExternalID: first.ExternalID}, out)
 					case ok:
 						refused[ext] = append(refused[ext], i)
 					default:

@@ -253,3 +253,92 @@ func TestTakenExternalIDUnderAnotherKey(t *testing.T) {
 		}
 	}
 }
+
+// Zendesk's external ids ignore case, Braze's do not: "abc" and "Abc" are
+// two Braze users, and never share one Zendesk user.
+func TestExternalIDsDifferingInCase(t *testing.T) {
+	abc := zendesktest.User{Name: "Upper", Email: "upper@example.com", ExternalID: "Abc"}
+	for _, tc := range []struct {
+		name        string
+		existing    []zendesktest.User
+		body        string
+		searchEmpty int // scripted empty search answers first (Zendesk's search lagging)
+		// requester is the index into existing of the user the ticket must
+		// be filed under, or -1 for a user the bridge creates.
+		requester  int
+		wantEmail  string // the created user's
+		wantTag    bool   // the email is another user's
+		usersAfter int
+	}{
+		{name: "new email", existing: []zendesktest.User{abc}, body: ticketFor("abc", "lower@example.com"),
+			requester: -1, wantEmail: "lower@example.com", usersAfter: 2},
+		{name: "the other's email", existing: []zendesktest.User{abc}, body: ticketFor("abc", "UPPER@example.com"),
+			requester: -1, wantEmail: "", wantTag: true, usersAfter: 2},
+		{name: "no email", existing: []zendesktest.User{abc}, body: `{"ticket": {"requester_id": "abc", "comment": {"body": "help"}}}`,
+			requester: -1, wantEmail: "", usersAfter: 2},
+		{name: "email of a user without external id", existing: []zendesktest.User{abc, {Name: "Lower", Email: "lower@example.com"}},
+			body: ticketFor("abc", "lower@example.com"), requester: 1, usersAfter: 2},
+		{name: "search lags behind the other", existing: []zendesktest.User{abc}, body: ticketFor("abc", "lower@example.com"), searchEmpty: 1,
+			requester: -1, wantEmail: "lower@example.com", usersAfter: 2},
+		{name: "linking an email-only user, search lagging", existing: []zendesktest.User{abc, {Name: "Lower", Email: "lower@example.com"}},
+			body: ticketFor("abc", "lower@example.com"), searchEmpty: 1, requester: 1, usersAfter: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			var ids []int64
+			for _, u := range tc.existing {
+				ids = append(ids, f.zd.AddUser(u))
+			}
+			for range tc.searchEmpty {
+				f.zd.Script(zendesktest.SearchUsersPath, zendesktest.Reply{Status: 200, Body: `{"users": [], "count": 0, "next_page": null, "previous_page": null}`})
+			}
+			resp, _ := f.send(t, tc.body)
+			if resp.Status != 201 {
+				t.Fatalf("status %d: %s", resp.Status, resp.Body)
+			}
+			tk := f.zd.Tickets()[0]
+			got := int64(tk["requester_id"].(float64))
+			if got == ids[0] {
+				t.Fatalf("the ticket of Braze user abc was filed under Abc's Zendesk user")
+			}
+			if tc.requester >= 0 && got != ids[tc.requester] {
+				t.Errorf("ticket filed under user %d, want %d", got, ids[tc.requester])
+			}
+			u := userWith(t, f.zd, got)
+			if u.ExternalID != "" {
+				t.Errorf("requester %+v holds an external id", u)
+			}
+			if tc.requester < 0 && u.Email != tc.wantEmail {
+				t.Errorf("created user %+v, want email %q", u, tc.wantEmail)
+			}
+			if hasTag(tk, tickets.ConflictTag) != tc.wantTag {
+				t.Errorf("tags %v, conflict tag wanted: %v", tk["tags"], tc.wantTag)
+			}
+			if n := len(f.zd.Users()); n != tc.usersAfter {
+				t.Errorf("users = %d, want %d: %+v", n, tc.usersAfter, f.zd.Users())
+			}
+			want := tc.existing[0]
+			want.ID = ids[0]
+			if u := userWith(t, f.zd, ids[0]); u != want {
+				t.Errorf("Abc's user changed: %+v", u)
+			}
+
+			// Abc's own ticket still goes to Abc's user, untagged; abc's
+			// next one, when it gave an email, to the same user as before.
+			if resp, _ := f.send(t, ticketFor("Abc", "upper@example.com"), "idempotency-key", "next-Abc"); resp.Status != 201 {
+				t.Fatalf("Abc: %d %s", resp.Status, resp.Body)
+			}
+			if tk := f.zd.Tickets()[1]; int64(tk["requester_id"].(float64)) != ids[0] || hasTag(tk, tickets.ConflictTag) {
+				t.Errorf("Abc's ticket %v, want it under %d untagged", tk, ids[0])
+			}
+			if u.Email != "" {
+				if resp, _ := f.send(t, tc.body, "idempotency-key", "next-abc"); resp.Status != 201 {
+					t.Fatalf("abc again: %d %s", resp.Status, resp.Body)
+				}
+				if again := int64(f.zd.Tickets()[2]["requester_id"].(float64)); again != got {
+					t.Errorf("abc's next ticket went to %d, the first to %d", again, got)
+				}
+			}
+		})
+	}
+}

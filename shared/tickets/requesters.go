@@ -66,12 +66,13 @@ func (s *Service) rememberRequester(ctx context.Context, key string, rem dedupe.
 }
 
 // requesterKey names what the lookup's answer depends on: the external id
-// (whose case Zendesk ignores) and the email (which decides the conflict
-// tag), or the email alone. It is hashed: no email lands in the table.
+// (exactly: Zendesk ignores its case, Braze does not, and "Abc" and "abc"
+// are two requesters) and the email (which decides the conflict tag), or
+// the email alone. It is hashed: no email lands in the table.
 func requesterKey(r *Request) string {
 	h := sha256.New()
 	if r.ExternalID != "" {
-		h.Write([]byte("external_id\x00" + strings.ToLower(r.ExternalID) + "\x00"))
+		h.Write([]byte("external_id\x00" + r.ExternalID + "\x00"))
 	}
 	h.Write([]byte("email\x00" + strings.ToLower(r.Requester.Email)))
 	return hex.EncodeToString(h.Sum(nil)[:20])

@@ -88,8 +88,15 @@ func TestRememberedPerExternalIDAndEmail(t *testing.T) {
 	if n, _ := calls(t, f, ticketFor("u1", "bo@example.com")); n == 1 {
 		t.Error("a new email for the external id was answered from memory")
 	}
-	if n, _ := calls(t, f, ticketFor("U1", "A@example.com")); n != 1 {
-		t.Errorf("the external id and email in another case cost %d calls, want 1 (Zendesk ignores their case)", n)
+	_, u1 := calls(t, f, ticketFor("u1", "a@example.com"))
+	if n, _ := calls(t, f, ticketFor("u1", "A@example.com")); n != 1 {
+		t.Errorf("the email in another case cost %d calls, want 1 (Zendesk ignores its case)", n)
+	}
+	// Braze does not ignore an external id's case: U1 is another user,
+	// looked up, and never filed under u1's Zendesk user.
+	n, other := calls(t, f, ticketFor("U1", "a@example.com"))
+	if n == 1 || other == u1 {
+		t.Errorf("U1 cost %d calls and went to user %d (u1's: %d): answered from u1's memory", n, other, u1)
 	}
 }
 

@@ -54,7 +54,8 @@ func (c *Client) CreateOrUpdateUser(ctx context.Context, u User) (int64, error) 
 }
 
 // FindUserByExternalID returns the user holding externalID, or nil, nil when
-// none does. The external_id parameter is an exact lookup, not a search.
+// none does. The external_id parameter is a lookup, not a search, but it
+// ignores case: the user returned may hold the id in another case.
 func (c *Client) FindUserByExternalID(ctx context.Context, externalID string) (*User, error) {
 	const op = "find user by external id"
 	if externalID == "" {
@@ -64,8 +65,9 @@ func (c *Client) FindUserByExternalID(ctx context.Context, externalID string) (*
 	if err != nil {
 		return nil, err
 	}
-	// Prefer the exact id; Zendesk's lookup ignores case, as its uniqueness
-	// check does, so a hit differing only in case is the same identity.
+	// Zendesk's lookup ignores case, as its uniqueness check does ("ian1"
+	// and "IAN1" are one value), so the holder may hold the id in another
+	// case: the caller, for whom case matters, compares.
 	return pick(op, users, func(u User) bool { return u.ExternalID == externalID },
 		func(u User) bool { return strings.EqualFold(u.ExternalID, externalID) })
 }

@@ -171,7 +171,7 @@ func TestSearch(t *testing.T) {
 		ids         []int64
 	}{
 		{"external id", "external_id=user-123", 200, []int64{ada}},
-		{"external id is exact", "external_id=USER-123", 200, nil},
+		{"external id ignores case", "external_id=USER-123", 200, []int64{ada}},
 		{"external id, hostile", "external_id=x+%22y%22%5Cz%2B%C3%BC", 200, []int64{odd}},
 		{"external id none", "external_id=user-9", 200, nil},
 		{"email, any case, with near matches", "query=email%3Aada%40example.com", 200, []int64{ada, near}},
@@ -255,6 +255,8 @@ func TestCreateUser(t *testing.T) {
 		{"email taken, any case", `{"user":{"name":"Bo","email":"ada@EXAMPLE.com"}}`, 422,
 			`{"error":"RecordInvalid","description":"Record validation errors","details":{"email":[{"description":"Email: ada@EXAMPLE.com is already being used by another user","error":"DuplicateValue"}]}}`},
 		{"external id taken", `{"user":{"name":"Bo","external_id":"user-123"}}`, 422,
+			`{"error":"RecordInvalid","description":"Record validation errors","details":{"external_id":[{"description":"External has already been taken","error":"DuplicateValue"}]}}`},
+		{"external id taken, another case", `{"user":{"name":"Bo","external_id":"USER-123"}}`, 422,
 			`{"error":"RecordInvalid","description":"Record validation errors","details":{"external_id":[{"description":"External has already been taken","error":"DuplicateValue"}]}}`},
 		{"no name", `{"user":{"email":"bo@example.com"}}`, 422,
 			`{"error":"RecordInvalid","description":"Record validation errors","details":{"name":[{"description":"Name: cannot be blank","error":"BlankValue"}]}}`},

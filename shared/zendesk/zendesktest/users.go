@@ -39,9 +39,13 @@ func (s *Server) userByEmail(addr string, except int64) *User {
 	return nil
 }
 
+// userByExternalID finds the user holding id, ignoring case as Zendesk
+// does: "External ID values are not case sensitive" (Zendesk's developer
+// docs, "Using external ID with profiles"), in its lookup and in its
+// uniqueness check alike.
 func (s *Server) userByExternalID(id string, except int64) *User {
 	for _, u := range s.users {
-		if u.ID != except && id != "" && u.ExternalID == id {
+		if u.ID != except && id != "" && strings.EqualFold(u.ExternalID, id) {
 			return u
 		}
 	}
