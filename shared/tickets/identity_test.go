@@ -342,3 +342,62 @@ func TestExternalIDsDifferingInCase(t *testing.T) {
 		})
 	}
 }
+
+// An address that is a Zendesk user's secondary email identity is that
+// user's, as a primary one would be: the same identity rules apply, and an
+// email-only requester no longer loops (Zendesk refuses to create a user
+// with the address, while a search for the primary one found no one).
+func TestSecondaryEmailIdentity(t *testing.T) {
+	x := zendesktest.User{Name: "Xena", Email: "xena@example.com", ExternalID: "u1"}
+	y := zendesktest.User{Name: "Yann", Email: "yann@example.com"}
+	for _, tc := range []struct {
+		name       string
+		body       string
+		requester  int // 0: x, 1: y, -1: a user the bridge creates
+		wantTag    bool
+		linked     string // y's external id after
+		usersAfter int
+	}{
+		{name: "email-only requester", body: `{"ticket": {"requester": {"email": "X.Work@example.com"}, "comment": {"body": "help"}}}`,
+			requester: 0, usersAfter: 2},
+		{name: "the holder's own external id", body: ticketFor("u1", "x.work@example.com"), requester: 0, usersAfter: 2},
+		{name: "an email-only user is linked", body: ticketFor("u3", "y.home@example.com"), requester: 1, linked: "u3", usersAfter: 2},
+		{name: "held under another external id", body: ticketFor("u2", "x.work@example.com"), requester: -1, wantTag: true, usersAfter: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			ids := []int64{f.zd.AddUser(x), f.zd.AddUser(y)}
+			f.zd.AddEmailIdentity(ids[0], "x.work@example.com")
+			f.zd.AddEmailIdentity(ids[1], "y.home@example.com")
+			resp, _ := f.send(t, tc.body)
+			if resp.Status != 201 {
+				t.Fatalf("status %d: %s", resp.Status, resp.Body)
+			}
+			tk := f.zd.Tickets()[0]
+			got := int64(tk["requester_id"].(float64))
+			if tc.requester >= 0 && got != ids[tc.requester] {
+				t.Errorf("ticket filed under %d, want %d", got, ids[tc.requester])
+			}
+			if tc.requester < 0 {
+				if slices.Contains(ids, got) {
+					t.Fatalf("ticket filed under an existing user %d, want a new one", got)
+				}
+				if u := userWith(t, f.zd, got); u.Email != "" || u.ExternalID != "u2" {
+					t.Errorf("created user %+v, want u2 without the email", u)
+				}
+			}
+			if hasTag(tk, tickets.ConflictTag) != tc.wantTag {
+				t.Errorf("tags %v, conflict tag wanted: %v", tk["tags"], tc.wantTag)
+			}
+			if u := userWith(t, f.zd, ids[0]); u != (zendesktest.User{ID: ids[0], Name: x.Name, Email: x.Email, ExternalID: x.ExternalID}) {
+				t.Errorf("x changed: %+v", u)
+			}
+			if u := userWith(t, f.zd, ids[1]); u.ExternalID != tc.linked || u.Email != y.Email {
+				t.Errorf("y = %+v, want external id %q", u, tc.linked)
+			}
+			if n := len(f.zd.Users()); n != tc.usersAfter {
+				t.Errorf("users = %d, want %d", n, tc.usersAfter)
+			}
+		})
+	}
+}

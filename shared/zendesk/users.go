@@ -72,9 +72,12 @@ func (c *Client) FindUserByExternalID(ctx context.Context, externalID string) (*
 		func(u User) bool { return strings.EqualFold(u.ExternalID, externalID) })
 }
 
-// FindUserByEmail returns the user whose email is addr (ignoring case), or
-// nil, nil when none is. Zendesk's search also returns near matches (other
-// addresses holding the same words), which are skipped.
+// FindUserByEmail returns the user holding addr (ignoring case) as any of
+// their email identities, or nil, nil when none does. A user's email is
+// their primary address only, while Zendesk's search, like its uniqueness
+// check, spans every email identity: a hit whose email is another address
+// is either a near match (an address holding the same words) or the user
+// holding addr as a secondary address, which their identities tell apart.
 func (c *Client) FindUserByEmail(ctx context.Context, addr string) (*User, error) {
 	const op = "find user by email"
 	if addr == "" {
@@ -84,7 +87,53 @@ func (c *Client) FindUserByEmail(ctx context.Context, addr string) (*User, error
 	if err != nil {
 		return nil, err
 	}
-	return pick(op, users, func(u User) bool { return strings.EqualFold(u.Email, addr) })
+	u, err := pick(op, users, func(u User) bool { return strings.EqualFold(u.Email, addr) })
+	if err != nil || u != nil {
+		return u, err
+	}
+	for i, hit := range users {
+		if i == maxIdentityReads {
+			break
+		}
+		if hit.ID == 0 {
+			return nil, shapeError(op, "user id")
+		}
+		held, err := c.holdsEmail(ctx, hit.ID, addr)
+		if err != nil || held {
+			return &users[i], err
+		}
+	}
+	return nil, nil
+}
+
+// maxIdentityReads bounds the users whose identities one search reads: a
+// common word in an address can match many near misses.
+const maxIdentityReads = 5
+
+// holdsEmail reports whether user id has addr among their email
+// identities, read with the user (include=identities, a side-load the
+// Users API documents).
+func (c *Client) holdsEmail(ctx context.Context, id int64, addr string) (bool, error) {
+	const op = "read user identities"
+	var out struct {
+		User       *User `json:"user"`
+		Identities *[]struct {
+			Type  string `json:"type"`
+			Value string `json:"value"`
+		} `json:"identities"`
+	}
+	if err := c.get(ctx, op, userPath(id), url.Values{"include": {"identities"}}, &out); err != nil {
+		return false, err
+	}
+	if out.User == nil || out.User.ID != id || out.Identities == nil {
+		return false, shapeError(op, "user identities")
+	}
+	for _, i := range *out.Identities {
+		if i.Type == "email" && strings.EqualFold(i.Value, addr) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // emailQuery is the search for addr. Zendesk's search syntax reads spaces,

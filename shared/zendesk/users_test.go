@@ -19,26 +19,37 @@ func TestFindUserByEmail(t *testing.T) {
 		addr     string
 		rawQuery string
 		want     int // index into stored of the user found; -1: none
+		// reads are the users (indexes into stored) whose identities are
+		// read: hits whose primary address is not addr.
+		reads []int
+		// second is a secondary email identity of stored[0].
+		second string
 	}{
-		{"plain", []string{"ada@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", 0},
-		{"case differs", []string{"Ada@Example.COM"}, "ada@example.com", "query=email%3Aada%40example.com", 0},
-		{"none", []string{"bo@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", -1},
-		{"no users at all", nil, "ada@example.com", "query=email%3Aada%40example.com", -1},
-		{"near matches only", []string{"bada@example.com", "ada@example.com.au"}, "ada@example.com", "query=email%3Aada%40example.com", -1},
-		{"exact after near matches", []string{"ada@example.com.au", "bada@example.com", "ada@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", 2},
+		{"plain", []string{"ada@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", 0, nil, ""},
+		{"case differs", []string{"Ada@Example.COM"}, "ada@example.com", "query=email%3Aada%40example.com", 0, nil, ""},
+		{"none", []string{"bo@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", -1, nil, ""},
+		{"no users at all", nil, "ada@example.com", "query=email%3Aada%40example.com", -1, nil, ""},
+		{"near matches only", []string{"bada@example.com", "ada@example.com.au"}, "ada@example.com", "query=email%3Aada%40example.com", -1, []int{0, 1}, ""},
+		{"a secondary address", []string{"ada.primary@example.com"}, "ADA@example.com", "query=email%3AADA%40example.com", 0, []int{0}, "ada@example.com"},
+		{"a secondary address after a near match", []string{"ada@example.com.au", "x@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", 0, []int{0}, "ada@example.com"},
+		{"a secondary address that is a near match", []string{"bo@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", -1, []int{0}, "bada@example.com"},
+		{"exact after near matches", []string{"ada@example.com.au", "bada@example.com", "ada@example.com"}, "ada@example.com", "query=email%3Aada%40example.com", 2, nil, ""},
 		// A + must travel as %2B: sent raw, it would arrive as a space.
-		{"plus", []string{"ada nps@example.com", "ada+nps@example.com"}, "ada+nps@example.com", "query=email%3A%22ada%2Bnps%40example.com%22", 1},
-		{"space", []string{"ada+lovelace@example.com", "ada lovelace@example.com"}, "ada lovelace@example.com", "query=email%3A%22ada+lovelace%40example.com%22", 1},
-		{"quote and backslash", []string{`o"brien\x@example.com`}, `o"brien\x@example.com`, "query=email%3A%22o%22brien%5Cx%40example.com%22", 0},
-		{"unicode", []string{"zoë@exämple.com"}, "ZOË@exämple.com", "query=email%3A%22ZO%C3%8B%40ex%C3%A4mple.com%22", 0},
-		{"leading minus", []string{"-ada@example.com"}, "-ada@example.com", "query=email%3A%22-ada%40example.com%22", 0},
-		{"ampersand and equals", []string{"a&query=b@example.com"}, "a&query=b@example.com", "query=email%3A%22a%26query%3Db%40example.com%22", 0},
+		{"plus", []string{"ada nps@example.com", "ada+nps@example.com"}, "ada+nps@example.com", "query=email%3A%22ada%2Bnps%40example.com%22", 1, nil, ""},
+		{"space", []string{"ada+lovelace@example.com", "ada lovelace@example.com"}, "ada lovelace@example.com", "query=email%3A%22ada+lovelace%40example.com%22", 1, nil, ""},
+		{"quote and backslash", []string{`o"brien\x@example.com`}, `o"brien\x@example.com`, "query=email%3A%22o%22brien%5Cx%40example.com%22", 0, nil, ""},
+		{"unicode", []string{"zoë@exämple.com"}, "ZOË@exämple.com", "query=email%3A%22ZO%C3%8B%40ex%C3%A4mple.com%22", 0, nil, ""},
+		{"leading minus", []string{"-ada@example.com"}, "-ada@example.com", "query=email%3A%22-ada%40example.com%22", 0, nil, ""},
+		{"ampersand and equals", []string{"a&query=b@example.com"}, "a&query=b@example.com", "query=email%3A%22a%26query%3Db%40example.com%22", 0, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, zd := newClient(t)
 			ids := make([]int64, len(tc.stored))
 			for i, e := range tc.stored {
 				ids[i] = zd.AddUser(zendesktest.User{Name: "U" + strconv.Itoa(i), Email: e, ExternalID: "x" + strconv.Itoa(i)})
+			}
+			if tc.second != "" {
+				zd.AddEmailIdentity(ids[0], tc.second)
 			}
 			got, err := c.FindUserByEmail(context.Background(), tc.addr)
 			if err != nil {
@@ -50,7 +61,11 @@ func TestFindUserByEmail(t *testing.T) {
 			case tc.want >= 0 && (got == nil || *got != zendesk.User{ID: ids[tc.want], Name: "U" + strconv.Itoa(tc.want), Email: tc.stored[tc.want], ExternalID: "x" + strconv.Itoa(tc.want)}):
 				t.Errorf("found %+v, want user %d (%s)", got, ids[tc.want], tc.stored[tc.want])
 			}
-			checkCalls(t, zd, wantCall{Method: "GET", Path: zendesktest.SearchUsersPath, RawQuery: tc.rawQuery})
+			calls := []wantCall{{Method: "GET", Path: zendesktest.SearchUsersPath, RawQuery: tc.rawQuery}}
+			for _, i := range tc.reads {
+				calls = append(calls, wantCall{Method: "GET", Path: zendesktest.UserPath(ids[i]), RawQuery: "include=identities"})
+			}
+			checkCalls(t, zd, calls...)
 		})
 	}
 }

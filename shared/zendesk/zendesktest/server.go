@@ -60,6 +60,7 @@ type Server struct {
 	auth       string
 	agentEmail string
 	users      []*User
+	secondary  map[int64][]string // user id → other email identities than Email
 	tickets    []*ticket
 	idem       map[string]idemEntry
 	nextID     int64
@@ -147,6 +148,19 @@ func (s *Server) AddUser(u User) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addUser(u)
+}
+
+// AddEmailIdentity gives user id another email identity, as an agent adds
+// a secondary address. A user's email is the primary address only, the one
+// a user record shows; Zendesk's uniqueness and its search span every
+// email identity (User Identities API). It skips Zendesk's checks.
+func (s *Server) AddEmailIdentity(id int64, addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.secondary == nil {
+		s.secondary = map[int64][]string{}
+	}
+	s.secondary[id] = append(s.secondary[id], addr)
 }
 
 func (s *Server) addUser(u User) int64 {

@@ -240,8 +240,48 @@ func TestUserAnswerShape(t *testing.T) {
 		t.Fatalf("unknown user: %d", got.status)
 	}
 	sameJSON(t, got.raw, `{"error":"RecordNotFound","description":"Not found"}`)
-	if got := get(t, s, zendesktest.UserPath(ada)+"?include=identities"); got.status != 400 {
+	if got := get(t, s, zendesktest.UserPath(ada)+"?include=groups"); got.status != 400 {
 		t.Errorf("unsupported include: %d", got.status)
+	}
+}
+
+// A user's email is the primary address only; uniqueness and search span
+// every email identity, which include=identities shows.
+func TestSecondaryEmailIdentities(t *testing.T) {
+	s, ada := newServer(t)
+	bo := s.AddUser(zendesktest.User{Name: "Bo", Email: "bo@example.com"})
+	s.AddEmailIdentity(bo, "Bo.Work@Example.com")
+	s.AddEmailIdentity(bo, "bo@home.example")
+	got := get(t, s, zendesktest.UserPath(bo)+"?include=identities")
+	if got.status != 200 {
+		t.Fatalf("%d %s", got.status, got.raw)
+	}
+	if u := got.body["user"].(map[string]any); u["email"] != "bo@example.com" {
+		t.Errorf("user %v, want the primary address as its email", u)
+	}
+	var values []string
+	for _, i := range got.body["identities"].([]any) {
+		id := i.(map[string]any)
+		if id["type"] != "email" || id["user_id"] != float64(bo) || id["primary"] != (id["value"] == "bo@example.com") {
+			t.Errorf("identity %v", id)
+		}
+		values = append(values, id["value"].(string))
+	}
+	if !reflect.DeepEqual(values, []string{"bo@example.com", "Bo.Work@Example.com", "bo@home.example"}) {
+		t.Errorf("identities %v", values)
+	}
+	search := get(t, s, zendesktest.SearchUsersPath+"?query=email%3Abo.work%40example.com")
+	if users := search.body["users"].([]any); len(users) != 1 || users[0].(map[string]any)["id"] != float64(bo) {
+		t.Errorf("search by a secondary address: %s", search.raw)
+	}
+	for _, tc := range []struct{ name, method, target, body string }{
+		{"create", "POST", zendesktest.CreateUserPath, `{"user":{"name":"Cy","email":"BO.WORK@example.com"}}`},
+		{"update", "PUT", zendesktest.UserPath(ada), `{"user":{"email":"bo@home.example"}}`},
+	} {
+		got := send(t, s, tc.method, tc.target, tc.body)
+		if got.status != 422 || !strings.Contains(got.raw, `"error":"DuplicateValue"`) || !strings.Contains(got.raw, "is already being used by another user") {
+			t.Errorf("%s with another user's secondary address: %d %s", tc.name, got.status, got.raw)
+		}
 	}
 }
 

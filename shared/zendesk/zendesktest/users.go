@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -28,15 +29,36 @@ func (s *Server) userByID(id int64) *User {
 	return nil
 }
 
-// userByEmail finds the user with addr, ignoring case as Zendesk does,
-// other than the user with id except.
+// userByEmail finds the user with addr as any of their email identities,
+// primary or not, ignoring case as Zendesk does, other than the user with
+// id except.
 func (s *Server) userByEmail(addr string, except int64) *User {
 	for _, u := range s.users {
-		if u.ID != except && addr != "" && strings.EqualFold(u.Email, addr) {
+		if u.ID != except && addr != "" && slices.ContainsFunc(s.emails(u), func(e string) bool { return strings.EqualFold(e, addr) }) {
 			return u
 		}
 	}
 	return nil
+}
+
+// emails are u's email identities, the primary first.
+func (s *Server) emails(u *User) []string {
+	var out []string
+	if u.Email != "" {
+		out = append(out, u.Email)
+	}
+	return append(out, s.secondary[u.ID]...)
+}
+
+// identitiesView is u's email identities as the User Identities API shows
+// them: {"id", "user_id", "type": "email", "value", "primary", ...}.
+func (s *Server) identitiesView(u *User) []map[string]any {
+	var out []map[string]any
+	for i, e := range s.emails(u) {
+		out = append(out, map[string]any{"id": u.ID*100 + int64(i), "user_id": u.ID, "type": "email", "value": e,
+			"primary": i == 0 && u.Email != "", "verified": true})
+	}
+	return out
 }
 
 // userByExternalID finds the user holding id, ignoring case as Zendesk
@@ -120,8 +142,10 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, _ []byte) {
 		}
 		// Zendesk's search is by words, so it also finds addresses that
 		// merely contain the one asked for; callers must pick the exact one.
+		// It matches every email identity, not only the primary address
+		// the answer shows.
 		for _, u := range s.users {
-			if u.Email != "" && strings.Contains(strings.ToLower(u.Email), strings.ToLower(addr)) {
+			if slices.ContainsFunc(s.emails(u), func(e string) bool { return strings.Contains(strings.ToLower(e), strings.ToLower(addr)) }) {
 				hits = append(hits, u)
 			}
 		}
@@ -234,9 +258,16 @@ func (s *Server) updateUser(w http.ResponseWriter, id int64, body []byte) {
 	reply(w, http.StatusOK, map[string]any{"user": s.userView(u)})
 }
 
-// showUser answers GET /api/v2/users/{id}.json.
+// showUser answers GET /api/v2/users/{id}.json, side-loading the user's
+// identities with include=identities (one of the Users API's side-loads).
 func (s *Server) showUser(w http.ResponseWriter, r *http.Request, id int64) {
-	if _, ok := params(w, r); !ok {
+	q, ok := params(w, r, "include")
+	if !ok {
+		return
+	}
+	_, include := q["include"]
+	if include && q.Get("include") != "identities" {
+		badRequest(w, "the stand-in side-loads only identities")
 		return
 	}
 	u := s.userByID(id)
@@ -244,7 +275,11 @@ func (s *Server) showUser(w http.ResponseWriter, r *http.Request, id int64) {
 		notFound(w)
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"user": s.userView(u)})
+	out := map[string]any{"user": s.userView(u)}
+	if include {
+		out["identities"] = s.identitiesView(u)
+	}
+	reply(w, http.StatusOK, out)
 }
 
 // createOrUpdateUser matches by external_id, else by email (ignoring case),
