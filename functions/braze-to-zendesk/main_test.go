@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -224,4 +225,74 @@ func TestSecretsManagerFaults(t *testing.T) {
 	if strings.Contains(fn.Logs(), hookToken) || strings.Contains(fn.Logs(), zdToken) {
 		t.Error("the logs carry a secret")
 	}
+}
+
+// TestZendeskIdentityQuirks runs the built function against a stand-in
+// that behaves as Zendesk's reference says: external ids compared ignoring
+// case, email identities beyond the primary address, and a taken external
+// id's 422 filed under "name".
+func TestZendeskIdentityQuirks(t *testing.T) {
+	env := start(t)
+	env.zd.ExternalIDTakenUnder = "name"
+	upper := env.zd.AddUser(zendesktest.User{Name: "Upper", Email: "upper@example.com", ExternalID: "Abc"})
+	xena := env.zd.AddUser(zendesktest.User{Name: "Xena", Email: "xena@example.com", ExternalID: "u1"})
+	env.zd.AddEmailIdentity(xena, "x.work@example.com")
+	flo := env.zd.AddUser(zendesktest.User{Name: "Flo", ExternalID: "u9"})
+	body := func(requester string) string {
+		return `{"ticket": {"subject": "Help", ` + requester + `, "comment": {"body": "It \"broke\" \\ again"}}}`
+	}
+	for i, tc := range []struct {
+		name, body  string
+		searchEmpty bool // Zendesk's search has not seen the user yet
+		check       func(t *testing.T, tk map[string]any)
+	}{
+		{"external id held in another case", body(`"requester_id": "abc", "requester": {"email": "lower@example.com"}`), false,
+			func(t *testing.T, tk map[string]any) {
+				if id := int64(tk["requester_id"].(float64)); id == upper {
+					t.Error("abc's ticket was filed under Abc's user")
+				}
+				if u := userOf(t, env.zd, int64(tk["requester_id"].(float64))); u.ExternalID != "" || u.Email != "lower@example.com" {
+					t.Errorf("abc's requester %+v, want lower@example.com without an external id", u)
+				}
+			}},
+		{"email-only requester at a secondary address", body(`"requester": {"email": "x.work@example.com"}`), false,
+			func(t *testing.T, tk map[string]any) {
+				if id := int64(tk["requester_id"].(float64)); id != xena {
+					t.Errorf("filed under %d, want %d", id, xena)
+				}
+			}},
+		{"external id taken meanwhile, 422 under name", body(`"requester_id": "u9"`), true,
+			func(t *testing.T, tk map[string]any) {
+				if id := int64(tk["requester_id"].(float64)); id != flo {
+					t.Errorf("filed under %d, want %d", id, flo)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.searchEmpty {
+				env.zd.Script(zendesktest.SearchUsersPath, zendesktest.Reply{Status: 200, Body: `{"users": [], "count": 0, "next_page": null, "previous_page": null}`})
+			}
+			before := len(env.zd.Tickets())
+			r := env.fn.Invoke(t, brazeWebhook(i, tc.body, fmt.Sprintf("quirk-%d", i)))
+			if r.StatusCode != 201 {
+				t.Fatalf("%d %s, want 201", r.StatusCode, r.Body)
+			}
+			tks := env.zd.Tickets()
+			if len(tks) != before+1 {
+				t.Fatalf("tickets %d, want %d", len(tks), before+1)
+			}
+			tc.check(t, tks[len(tks)-1])
+		})
+	}
+}
+
+func userOf(t *testing.T, zd *zendesktest.Server, id int64) zendesktest.User {
+	t.Helper()
+	for _, u := range zd.Users() {
+		if u.ID == id {
+			return u
+		}
+	}
+	t.Fatalf("no user %d", id)
+	return zendesktest.User{}
 }
