@@ -210,3 +210,28 @@ func TestRotationAndMisconfiguration(t *testing.T) {
 		})
 	}
 }
+
+// TestSendPrivateComments: with SEND_PRIVATE_COMMENTS=yes the internal-note
+// sample reaches Braze under its own event name, never the public one; a
+// value that is not yes or no is a 500 naming the variable.
+func TestSendPrivateComments(t *testing.T) {
+	env := start(t, "SEND_PRIVATE_COMMENTS=yes")
+	r := env.fn.Invoke(t, event(t, "zendesk-to-braze-internal-note.json"))
+	if r.StatusCode != 200 {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+	evs := env.bz.Events()
+	if len(evs) != 1 {
+		t.Fatalf("events = %v", evs)
+	}
+	props := evs[0]["properties"].(map[string]any)
+	if evs[0]["name"] != "zendesk_ticket_private_comment_added" || evs[0]["external_id"] != "user-123" || props["public"] != false || props["author_is_staff"] != true {
+		t.Errorf("event = %v", evs[0])
+	}
+
+	bad := start(t, "SEND_PRIVATE_COMMENTS=maybe")
+	r = bad.fn.Invoke(t, event(t, "zendesk-to-braze-comment-added.json"))
+	if msg, _ := lambdatest.JSON(t, r)["error"].(string); r.StatusCode != 500 || !strings.Contains(msg, "SEND_PRIVATE_COMMENTS") {
+		t.Errorf("%d %s, want 500 naming SEND_PRIVATE_COMMENTS", r.StatusCode, r.Body)
+	}
+}
