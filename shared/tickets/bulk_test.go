@@ -272,3 +272,41 @@ func TestBulkTwoContainers(t *testing.T) {
 	drain(t, r, []*tickets.Bulk{a, b}, its)
 	exactlyOnce(t, r, its)
 }
+
+// Bulk mode tells external ids that differ only in case apart, as direct
+// mode does, whether Zendesk holds one already or both arrive in one
+// batch: each ticket goes to a user of its own, never to the other's.
+func TestBulkExternalIDsDifferingInCase(t *testing.T) {
+	r := newBulkRig(t)
+	held := r.zd.AddUser(zendesktest.User{Name: "Held", Email: "held@example.com", ExternalID: "Held-1"})
+	var its []tickets.Item
+	for _, p := range [][2]string{{"Held-1", "held@example.com"}, {"held-1", "other@example.com"}, {"New-2", "a2@example.com"}, {"new-2", "b2@example.com"}} {
+		body := ticketFor(p[0], p[1])
+		req, err := tickets.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		its = append(its, tickets.Item{Key: tickets.IdempotencyKey("dispatch-1", []byte(body), req.Identity()), Request: req})
+	}
+	drain(t, r, []*tickets.Bulk{r.container(nil)}, its)
+	exactlyOnce(t, r, its)
+	requester := map[string]int64{}
+	for _, tk := range r.zd.Tickets() {
+		for _, it := range its {
+			if tk["external_id"] == it.Key {
+				requester[it.Request.ExternalID] = int64(tk["requester_id"].(float64))
+			}
+		}
+	}
+	if requester["Held-1"] != held || requester["held-1"] == held {
+		t.Errorf("requesters %v: Held-1 must go to %d, held-1 elsewhere", requester, held)
+	}
+	if requester["New-2"] == requester["new-2"] {
+		t.Errorf("New-2 and new-2 share Zendesk user %d", requester["New-2"])
+	}
+	for _, u := range r.zd.Users() {
+		if u.ExternalID != "" && u.ExternalID != "Held-1" && u.ExternalID != "New-2" && u.ExternalID != "new-2" {
+			t.Errorf("unexpected user %+v", u)
+		}
+	}
+}
