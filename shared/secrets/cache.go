@@ -22,10 +22,11 @@ const DefaultTTL = 5 * time.Minute
 const DefaultReadTimeout = 3 * time.Second
 
 // MinRefetch is the least time between two reads of the secret that
-// Require and Recheck make on their own: an operator who fills a missing key
-// or rotates an inbound token sees it work within seconds, while callers
-// (unauthenticated ones included) cannot make a container call Secrets
-// Manager more often than this.
+// Require makes on its own (after any read), and between two that Recheck
+// makes (after its own reads only): an operator who fills a missing key
+// sees it work within seconds, a rotated inbound token works on its first
+// use, and callers (unauthenticated ones included) cannot make a container
+// call Secrets Manager more often than this.
 const MinRefetch = 10 * time.Second
 
 // Cache keeps the last good secret for a TTL. It is safe for concurrent use;
