@@ -70,6 +70,8 @@ type Server struct {
 	clients      map[string]*oauthClient
 	tokens       map[string]*accessToken
 	apiTokensOff bool
+	// exportCalls are the times of the incremental export's recent calls.
+	exportCalls []time.Time
 
 	// Now is the clock Idempotency-Key records age by; nil means time.Now.
 	// Set it before the first request.
@@ -198,6 +200,7 @@ func (s *Server) route(method, path string) (handler, []string) {
 			routes[http.MethodGet] = func(w http.ResponseWriter, r *http.Request, _ []byte) { s.showTicket(w, r, id) }
 		}
 	}
+	s.supportRoutes(path, routes)
 	if h, ok := routes[method]; ok {
 		return h, nil
 	}

@@ -86,7 +86,7 @@ func (s *Server) ticketView(posted map[string]any, id int64) map[string]any {
 	requester, _ := v["requester"].(map[string]any)
 	delete(v, "comment")
 	delete(v, "requester")
-	now := time.Now().UTC().Format(time.RFC3339)
+	now := s.now().UTC().Truncate(time.Second).Format(time.RFC3339)
 	for k, def := range map[string]any{
 		"subject": "", "status": "new", "tags": []any{}, "custom_fields": []any{},
 		"collaborator_ids": []any{}, "follower_ids": []any{}, "email_cc_ids": []any{},
@@ -298,18 +298,4 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, _ []byte) {
 		}
 	}
 	reply(w, http.StatusOK, map[string]any{"tickets": found, "count": len(found), "next_page": nil, "previous_page": nil})
-}
-
-// SetTicketStatus changes a ticket's status as an agent would (solving it,
-// say), and reports whether the ticket exists.
-func (s *Server) SetTicketStatus(id int64, status string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.ticketByID(id)
-	if t == nil {
-		return false
-	}
-	t.view["status"] = status
-	t.view["updated_at"] = time.Now().UTC().Format(time.RFC3339)
-	return true
 }
