@@ -32,16 +32,18 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		return lambdaio.Function{API: tracking.Unconfigured(mis, m, err), Refused: m.Answered}
 	}
 	cfg := tracking.Config{
-		BrazeRESTEndpoint: os.Getenv("BRAZE_REST_ENDPOINT"),
-		ZendeskSubdomain:  os.Getenv("ZENDESK_SUBDOMAIN"),
-		ZendeskBaseURL:    os.Getenv("ZENDESK_BASE_URL"),
-		DeliveryMode:      os.Getenv("DELIVERY_MODE"),
-		ObjectsPerRequest: os.Getenv("BRAZE_OBJECTS_PER_REQUEST"),
-		CreateProfiles:    os.Getenv("BRAZE_CREATE_PROFILES"),
-		PrivateComments:   os.Getenv("SEND_PRIVATE_COMMENTS"),
-		Secrets:           src,
-		Dedupe:            parts.Store,
-		Metrics:           m,
+		BrazeRESTEndpoint:    os.Getenv("BRAZE_REST_ENDPOINT"),
+		ZendeskSubdomain:     os.Getenv("ZENDESK_SUBDOMAIN"),
+		ZendeskBaseURL:       os.Getenv("ZENDESK_BASE_URL"),
+		DeliveryMode:         os.Getenv("DELIVERY_MODE"),
+		ObjectsPerRequest:    os.Getenv("BRAZE_OBJECTS_PER_REQUEST"),
+		CreateProfiles:       os.Getenv("BRAZE_CREATE_PROFILES"),
+		PrivateComments:      os.Getenv("SEND_PRIVATE_COMMENTS"),
+		SupportState:         os.Getenv("SUPPORT_STATE"),
+		SatisfactionComments: os.Getenv("SATISFACTION_COMMENTS"),
+		Secrets:              src,
+		Dedupe:               parts.Store,
+		Metrics:              m,
 		// Deployments still on a Zendesk API token show on the dashboard.
 		LegacyZendeskToken: m.LegacyZendeskTokenUsed,
 	}

@@ -126,6 +126,13 @@ func (h *Handler) claimRecord(ctx context.Context, i int, r queue.Record, seen *
 	if err := s.Complete(ctx, &p.q.Message); err != nil {
 		return pending{}, h.settle(ctx, r, p, err), false
 	}
+	// The support state is read now, when the delivery is made, not when
+	// it was queued.
+	sent, err := s.withState(ctx, p.q.Message)
+	if err != nil {
+		return pending{}, h.settle(ctx, r, p, err), false
+	}
+	p.q.Message = sent
 	return p, queue.Result{}, true
 }
 

@@ -78,7 +78,11 @@ func (s *Service) deliverClaimed(ctx context.Context, invocation string, claim d
 	if err := s.Complete(ctx, m); err != nil {
 		return Delivery{}, err
 	}
-	batches := braze.Batches(m.Track, s.limit())
+	sent, err := s.withState(ctx, *m)
+	if err != nil {
+		return Delivery{}, err
+	}
+	batches := braze.Batches(sent.Track, s.limit())
 	var sum Delivery
 	offsets := map[string]int{}
 	for i, b := range batches {

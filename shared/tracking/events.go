@@ -98,7 +98,7 @@ func parseZendeskEvent(doc map[string]any, at string) (Message, error) {
 		at = t
 	}
 	ev := braze.Object{"name": name, "time": at, "properties": props}
-	return Message{Track: braze.Track{Events: []braze.Object{ev}}, RequesterID: requester, PrivateComment: private}, nil
+	return Message{Track: braze.Track{Events: []braze.Object{ev}}, RequesterID: requester, StateRequester: requester, PrivateComment: private}, nil
 }
 
 // PrivateCommentEvent is the name a private comment (an agent's internal

@@ -14,6 +14,7 @@ import (
 type Zendesk interface {
 	GetUser(ctx context.Context, id int64) (zendesk.User, error)
 	GetTicket(ctx context.Context, id int64) (zendesk.TicketInfo, error)
+	RequestedTickets(ctx context.Context, id int64) ([]zendesk.TicketState, error)
 }
 
 // ErrNoZendesk is a message that needs the Zendesk API in a function
@@ -56,6 +57,9 @@ func (s *Service) read(ctx context.Context, m *Message) error {
 			}
 			if err != nil {
 				return err
+			}
+			if m.StateTicket == t.ID && m.StateRequester == 0 {
+				m.StateRequester = t.RequesterID // the support state read needs no second read of the ticket
 			}
 			if m.Unaddressed {
 				id, ok := identityOf(t.Requester)

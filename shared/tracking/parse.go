@@ -50,6 +50,14 @@ type Message struct {
 	// take the requester of ticket TicketID (the body's top-level
 	// "ticket_id"), and nothing else is read.
 	Unaddressed bool `json:"unaddressed,omitempty"`
+	// StateRequester is the requester whose support state is sent with
+	// the event; StateTicket, the ticket whose requester's it is, when the
+	// body named the ticket only. Satisfaction: the event is the rating of
+	// StateTicket, read from Zendesk. Kept on a queued copy, so that the
+	// state is read when the delivery is finally sent.
+	StateRequester int64 `json:"state_requester,omitempty"`
+	StateTicket    int64 `json:"state_ticket,omitempty"`
+	Satisfaction   bool  `json:"satisfaction,omitempty"`
 }
 
 // Parse reads a Zendesk webhook body of any shape the bridge accepts.
@@ -154,6 +162,13 @@ func parseFlat(doc map[string]any, at string) (Message, error) {
 		ev["properties"] = props
 	}
 	m.Events = []braze.Object{ev}
+	m.StateTicket = ticketID(doc)
+	if name == SatisfactionEvent {
+		if m.StateTicket == 0 {
+			return Message{}, webhook.Invalid("ticket_id", "a %s body needs ticket_id, the rated ticket's id", SatisfactionEvent)
+		}
+		m.Satisfaction = true
+	}
 	return m, nil
 }
 

@@ -3,6 +3,8 @@ package tracking
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
@@ -53,8 +55,17 @@ type Service struct {
 	// ignored.
 	SendPrivateComments bool
 	Now                 func() time.Time // nil means time.Now
+	// SupportState sends each ticket delivery's requester's support state
+	// as profile attributes (SUPPORT_STATE, on by default).
+	SupportState bool
+	// SatisfactionComments passes the requester's free-text comment on a
+	// rating on as an event property (SATISFACTION_COMMENTS, off by
+	// default: it is the customer's own words).
+	SatisfactionComments bool
+	Log                  *slog.Logger // nil means slog.Default()
 
-	identities identities
+	identities  identities
+	noStateOnce sync.Once
 }
 
 // send posts one batch with the secret's API key, and once more with a

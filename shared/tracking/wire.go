@@ -28,6 +28,10 @@ type Config struct {
 	CreateProfiles    string         // BRAZE_CREATE_PROFILES: yes or no (""): may Braze create unknown requesters' profiles
 	PrivateComments   string         // SEND_PRIVATE_COMMENTS: yes or no (""): send internal notes, under their own event name
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
+	SupportState      string         // SUPPORT_STATE: on ("") or off
+	// SatisfactionComments (SATISFACTION_COMMENTS: yes, or no ("")) passes
+	// a rating's free-text comment on as an event property.
+	SatisfactionComments string
 	// LegacyZendeskToken is called once per container that calls Zendesk
 	// with an API token rather than OAuth; nil: not counted.
 	LegacyZendeskToken func()
@@ -58,6 +62,13 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	if svc.SendPrivateComments, err = yesNo("SEND_PRIVATE_COMMENTS", cfg.PrivateComments); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
+	}
+	svc.Log = mis.Log
+	if svc.SupportState, err = SupportState(cfg.SupportState); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
+	}
+	if svc.SatisfactionComments, err = yesNo("SATISFACTION_COMMENTS", cfg.SatisfactionComments); err != nil {
 		return Unconfigured(mis, cfg.Metrics, err)
 	}
 	switch strings.ToLower(strings.TrimSpace(cfg.DeliveryMode)) {
