@@ -17,6 +17,7 @@ type Memory struct {
 
 	mu      sync.Mutex
 	records map[string]*record
+	cursors map[string]Cursor
 }
 
 type state int
