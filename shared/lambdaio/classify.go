@@ -24,7 +24,8 @@ var apiFields = []string{
 // event is a classified invocation: sqs holds an SQS batch's records; nil
 // means an API Gateway request.
 type event struct {
-	sqs []events.SQSMessage
+	sqs      []events.SQSMessage
+	schedule bool // an EventBridge scheduled event
 }
 
 // UnknownEventError is the error of an event of no kind the function
@@ -35,7 +36,7 @@ type UnknownEventError struct {
 }
 
 func (e *UnknownEventError) Error() string {
-	return "lambdaio: the event is neither an API Gateway HTTP API request nor an SQS batch: " + e.Reason
+	return "lambdaio: the event is not an API Gateway HTTP API request, an SQS batch or a scheduled event: " + e.Reason
 }
 
 func unknown(format string, args ...any) error {
@@ -66,6 +67,12 @@ func classify(raw []byte) (event, error) {
 			}
 		}
 		return event{sqs: msgs}, nil
+	}
+	if isSchedule(top) {
+		return event{schedule: true}, nil
+	}
+	if _, ok := top["detail-type"]; ok {
+		return event{}, unknown("it is an EventBridge event that is not a scheduled event")
 	}
 	for _, f := range apiFields {
 		if _, ok := top[f]; ok {

@@ -2,7 +2,8 @@
 // the kinds of event the function is invoked with and turns each into a
 // domain call. An API Gateway HTTP API (payload 2.0) request goes to the
 // webhook route through apigw.Adapt; an SQS batch from the retry queue goes
-// to the queue's consumer, and its failures go back as batchItemFailures.
+// to the queue's consumer, and its failures go back as batchItemFailures;
+// an EventBridge scheduled event runs the function's schedule.
 package lambdaio
 
 import (
@@ -61,6 +62,13 @@ func handler(f Function, log *slog.Logger) func(ctx context.Context, raw json.Ra
 		switch {
 		case ev.sqs != nil:
 			return b.serve(ctx, ev.sqs), nil
+		case ev.schedule:
+			if f.Schedule == nil {
+				err := unknown("this function has no schedule to run")
+				log.ErrorContext(ctx, "unknown event", "error", err.Error(), "bytes", len(raw))
+				return nil, err
+			}
+			return f.Schedule.Scheduled(ctx)
 		default:
 			var req events.APIGatewayV2HTTPRequest
 			if err := json.Unmarshal(raw, &req); err != nil {

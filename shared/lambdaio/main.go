@@ -2,6 +2,8 @@ package lambdaio
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,10 +24,18 @@ type Function struct {
 	// Visibility delays failed records that ask to wait; nil leaves them
 	// to the queue's visibility timeout.
 	Visibility Visibility
+	// Schedule runs when an EventBridge schedule invokes the function;
+	// nil: a scheduled event is an error.
+	Schedule Scheduled
 	// Refused, when set, is told the status of every request answered
 	// before API reached it: a body over webhook.MaxBody (413), or one
 	// marked base64 that is not (400).
 	Refused func(status int)
+}
+
+// Handler is f's Lambda handler, as Main starts it.
+func (f Function) Handler(log *slog.Logger) func(ctx context.Context, raw json.RawMessage) (any, error) {
+	return handler(f, log)
 }
 
 // Main is a function's whole main: a JSON logger at Lambda's log level
