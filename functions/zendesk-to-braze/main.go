@@ -1,6 +1,7 @@
 // Command zendesk-to-braze is the Lambda function behind POST /zendesk/events:
-// a signed Zendesk webhook logs events on Braze user profiles. It also
-// consumes its retry queue.
+// a signed Zendesk webhook logs events on Braze user profiles, with the
+// requester's support state. It also consumes its retry queue, and runs
+// reconciliation on its schedule.
 package main
 
 import (
@@ -41,6 +42,9 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 		PrivateComments:      os.Getenv("SEND_PRIVATE_COMMENTS"),
 		SupportState:         os.Getenv("SUPPORT_STATE"),
 		SatisfactionComments: os.Getenv("SATISFACTION_COMMENTS"),
+		RequestsPerMinute:    os.Getenv("ZENDESK_REQUESTS_PER_MINUTE"),
+		BackfillHours:        os.Getenv("RECONCILE_BACKFILL_HOURS"),
+		ReconcileMetrics:     m,
 		Secrets:              src,
 		Dedupe:               parts.Store,
 		Metrics:              m,
@@ -53,5 +57,7 @@ func build(ctx context.Context, mis *webhook.Misconfig) lambdaio.Function {
 	}
 	f.API = tracking.NewHandler(cfg, mis)
 	f.Consumer, _ = f.API.(queue.Consumer)
+	// The reconciliation schedule's events run through the same entry point.
+	f.Schedule, _ = f.API.(lambdaio.Scheduled)
 	return f
 }

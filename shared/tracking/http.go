@@ -40,6 +40,9 @@ type Handler struct {
 	Misconfig *webhook.Misconfig
 	Now       func() time.Time // nil means time.Now
 	Metrics   Metrics          // nil: none recorded
+	// Reconciler runs for the schedule's event; nil when the function has
+	// no support state to reconcile.
+	Reconciler *Reconciler
 }
 
 // Metrics is where the route counts what became of each delivery and each

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/braze"
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/pacing"
 	"github.com/brazezendesk/bridge/shared/queue"
 	"github.com/brazezendesk/bridge/shared/secrets"
 	"github.com/brazezendesk/bridge/shared/webhook"
@@ -29,6 +31,14 @@ type Config struct {
 	PrivateComments   string         // SEND_PRIVATE_COMMENTS: yes or no (""): send internal notes, under their own event name
 	Metrics           Metrics        // where deliveries are counted; nil: nowhere
 	SupportState      string         // SUPPORT_STATE: on ("") or off
+	// RequestsPerMinute (ZENDESK_REQUESTS_PER_MINUTE) is the Zendesk rate
+	// the bridge may use; reconciliation takes half of it at most. "" is 400.
+	RequestsPerMinute string
+	// BackfillHours (RECONCILE_BACKFILL_HOURS) is how far back a first
+	// reconciliation run starts; "" is 24.
+	BackfillHours string
+	// ReconcileMetrics counts reconciliation runs; nil: nowhere.
+	ReconcileMetrics ReconcileMetrics
 	// SatisfactionComments (SATISFACTION_COMMENTS: yes, or no ("")) passes
 	// a rating's free-text comment on as an event property.
 	SatisfactionComments string
@@ -92,7 +102,53 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 		auth.LegacyToken = cfg.LegacyZendeskToken
 		svc.Zendesk = zendesk.New(zd, hc, auth)
 	}
-	return &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
+	h := &Handler{Service: svc, Log: mis.Log, Misconfig: mis, Metrics: cfg.Metrics}
+	if h.Reconciler, err = newReconciler(cfg, svc); err != nil {
+		return Unconfigured(mis, cfg.Metrics, err)
+	}
+	return h
+}
+
+// newReconciler wires reconciliation, when there is support state to
+// reconcile and a Zendesk account to read it from.
+func newReconciler(cfg Config, svc *Service) (*Reconciler, error) {
+	rpm, err := positive(cfg.RequestsPerMinute, 400, "ZENDESK_REQUESTS_PER_MINUTE")
+	if err != nil {
+		return nil, err
+	}
+	hours, err := positive(cfg.BackfillHours, 24, "RECONCILE_BACKFILL_HOURS")
+	if err != nil {
+		return nil, err
+	}
+	export, ok := svc.Zendesk.(Exporter)
+	cursors, cok := svc.Dedupe.(dedupe.Cursors)
+	if !svc.SupportState || !ok || !cok {
+		return nil, nil
+	}
+	return &Reconciler{
+		Service: svc, Export: export, Cursors: cursors,
+		// Half the account's rate, so that live webhooks and the queue's
+		// consumers keep the rest; the export has its own 10 a minute.
+		Pacer:       &pacing.Interval{PerMinute: max(rpm/2, 1)},
+		ExportPacer: &pacing.Interval{PerMinute: 10},
+		Backfill:    time.Duration(hours) * time.Hour,
+		Reserve:     2 * time.Second,
+		Metrics:     cfg.ReconcileMetrics,
+		Log:         svc.Log,
+	}, nil
+}
+
+// positive reads a whole number variable, def when empty.
+func positive(raw string, def int, name string) (int, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s must be a whole number above 0", name)
+	}
+	return n, nil
 }
 
 // yesNo reads a yes/no setting: yes or true, no, false or empty.
