@@ -72,6 +72,7 @@ type Server struct {
 	apiTokensOff bool
 	// exportCalls are the times of the incremental export's recent calls.
 	exportCalls []time.Time
+	exportPage  int // tickets an export page holds; 0 is ExportPageSize
 
 	// Now is the clock Idempotency-Key records age by; nil means time.Now.
 	// Set it before the first request.

@@ -220,9 +220,13 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request, _ []byte)
 		j, _ := idOf(b.view["id"])
 		return int(i - j)
 	})
-	end := len(due) <= ExportPageSize
+	size := ExportPageSize
+	if s.exportPage > 0 {
+		size = s.exportPage
+	}
+	end := len(due) <= size
 	if !end {
-		due = due[:ExportPageSize]
+		due = due[:size]
 	}
 	out := make([]map[string]any, len(due))
 	for i, t := range due {
@@ -262,6 +266,14 @@ func (s *Server) exportAllowed(w http.ResponseWriter, now time.Time) bool {
 	}
 	s.exportCalls = append(s.exportCalls, now)
 	return true
+}
+
+// SetExportPageSize makes export pages hold n tickets rather than
+// Zendesk's 1,000, so that a test pages through a few.
+func (s *Server) SetExportPageSize(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exportPage = n
 }
 
 // ExportCalls is how many export requests were answered (not refused) in
