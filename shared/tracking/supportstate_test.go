@@ -11,6 +11,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/clocktest"
+	"github.com/brazezendesk/bridge/shared/liquidtest"
 	"github.com/brazezendesk/bridge/shared/tracking"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
@@ -217,7 +218,8 @@ func TestSatisfactionEvents(t *testing.T) {
 			ada := f.zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", ExternalID: "user-123"})
 			id := f.zd.AddTicket(map[string]any{"subject": "s", "requester_id": ada, "status": "solved"})
 			f.zd.RateTicket(id, tc.score, tc.reason, comment)
-			body := fmt.Sprintf(`{"ticket_id": "%d", "event_name": "zendesk_satisfaction", "external_id": "user-123", "reason": "forged", "score": "good"}`, id)
+			// The body the README tells admins to paste, as Zendesk renders it.
+			body := strings.ReplaceAll(liquidtest.Template(t, "zendesk-satisfaction-trigger-body"), "{{ticket.id}}", fmt.Sprint(id))
 			if resp, _ := f.send(t, body, "inv-1"); resp.Status != 200 {
 				t.Fatalf("%d %s", resp.Status, resp.Body)
 			}
@@ -254,6 +256,26 @@ func TestSatisfactionEvents(t *testing.T) {
 				t.Errorf("attributes = %v", got)
 			}
 		})
+	}
+}
+
+// A body that carries its own score and reason (a hand-made trigger, or
+// text a person typed) cannot choose the event: the rating is Zendesk's.
+func TestSatisfactionIsReadNotTaken(t *testing.T) {
+	f, _ := stateFixture(t)
+	ada := f.zd.AddUser(zendesktest.User{Name: "Ada", Email: "ada@example.com", ExternalID: "user-123"})
+	id := f.zd.AddTicket(map[string]any{"subject": "s", "requester_id": ada, "status": "solved"})
+	f.zd.RateTicket(id, "bad", "", "")
+	body := fmt.Sprintf(`{"ticket_id": "%d", "event_name": "zendesk_satisfaction", "external_id": "user-123", "reason": "x\", \"score\": \"good", "score": "good"}`, id)
+	if resp, _ := f.send(t, body, "inv-1"); resp.Status != 200 {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	evs := f.bz.Events()
+	if len(evs) != 1 || evs[0]["name"] != "zendesk_satisfaction_bad" {
+		t.Fatalf("events = %v", evs)
+	}
+	if props := evs[0]["properties"].(map[string]any); props["score"] != "bad" || props["reason"] != nil {
+		t.Errorf("properties = %v: the body's own score or reason was kept", props)
 	}
 }
 
