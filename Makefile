@@ -90,7 +90,8 @@ demo-check:
 		$(MAKE) --no-print-directory demo | tee build/demo.out
 	@grep -Eq '"ticket_id": [0-9]+' build/demo.out || { echo "demo-check: no ticket id in the demo output" >&2; exit 1; }
 	@grep -q '"name": "zendesk_ticket_solved"' build/demo.out || { echo "demo-check: no Braze event name in the demo output" >&2; exit 1; }
-	@echo "demo-check: ticket id and event name present"
+	@grep -q '"zendesk_open_tickets": 0' build/demo.out || { echo "demo-check: no support state attributes in the demo output" >&2; exit 1; }
+	@echo "demo-check: ticket id, event name and support state present"
 
 unit: $(RIE)
 	@echo "==> go test ./... (unit, moto, the built functions under the emulator, the fault suite; a few minutes; each package prints when done)"

@@ -19,7 +19,8 @@ import (
 // demo shows one round trip through the local API over real HTTP: the
 // sample Braze webhook files a ticket; an agent solves it (in the Zendesk
 // stand-in); Zendesk's webhook for that ticket logs the event on the Braze
-// profile of the user the ticket was filed for. Then it stops.
+// profile of the user the ticket was filed for, next to the support state
+// attributes read from Zendesk. Then it stops.
 func demo(ctx context.Context, args []string, out io.Writer) error {
 	var o options
 	brazeEvent, zendeskEvent := "events/braze-to-zendesk.json", "events/zendesk-to-braze-recommended.json"
@@ -82,7 +83,8 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	if status2 != http.StatusOK {
 		return fmt.Errorf("the demo expected 200 from the Zendesk webhook, got %d", status2)
 	}
-	fmt.Fprintf(out, "Done: ticket %d was filed for the Braze user of %s, and its solving was logged on that user's Braze profile.\n",
+	fmt.Fprintf(out, "Done: ticket %d was filed for the Braze user of %s, and its solving was logged on that user's Braze profile,\n"+
+		"in the same /users/track call as the support state read from Zendesk (zendesk_open_tickets, zendesk_last_ticket_*).\n",
 		ticket.TicketID, brazeEvent)
 	return nil
 }
