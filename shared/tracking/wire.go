@@ -112,9 +112,12 @@ func NewHandler(cfg Config, mis *webhook.Misconfig) webhook.Handler {
 // newReconciler wires reconciliation, when there is support state to
 // reconcile and a Zendesk account to read it from.
 func newReconciler(cfg Config, svc *Service) (*Reconciler, error) {
-	rpm, err := positive(cfg.RequestsPerMinute, 400, "ZENDESK_REQUESTS_PER_MINUTE")
+	rpm, err := pacing.PerMinuteFromEnv("ZENDESK_REQUESTS_PER_MINUTE", cfg.RequestsPerMinute)
 	if err != nil {
 		return nil, err
+	}
+	if rpm == 0 {
+		rpm = 400 // the template's default
 	}
 	hours, err := positive(cfg.BackfillHours, 24, "RECONCILE_BACKFILL_HOURS")
 	if err != nil {
