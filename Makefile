@@ -22,6 +22,7 @@ FUZZ_TARGETS := \
 	./shared/apigw:FuzzRequest \
 	./shared/bearer:FuzzMatches \
 	./shared/zendesk:FuzzVerifyZendesk \
+	./shared/zendesk:FuzzTicketAnswer \
 	./shared/tickets:FuzzParse \
 	./shared/tracking:FuzzParse \
 	./shared/tracking:FuzzBrazeTime \

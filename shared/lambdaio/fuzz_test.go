@@ -74,6 +74,22 @@ func sqsRecords(raw []byte) ([]events.SQSMessage, bool) {
 	return msgs, true
 }
 
+// isScheduled is the fuzz test's own reading of an EventBridge schedule's
+// event: source aws.events, detail-type Scheduled Event, and no Records
+// (an event that also claims to be a batch is refused, not guessed at).
+func isScheduled(raw []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	if _, batch := top["Records"]; batch {
+		return false
+	}
+	var source, detail string
+	return json.Unmarshal(top["source"], &source) == nil && json.Unmarshal(top["detail-type"], &detail) == nil &&
+		source == "aws.events" && detail == "Scheduled Event"
+}
+
 func FuzzEvent(f *testing.F) {
 	seeds := []any{
 		sqsEvent(`{"a":1}`, "b", "c"),
@@ -91,6 +107,9 @@ func FuzzEvent(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	f.Add([]byte(scheduledEvent))
+	f.Add([]byte(`{"source":"aws.events","detail-type":"Scheduled Event","Records":[{"eventSource":"aws:sqs"}]}`))
+	f.Add([]byte(`{"version":"0","source":"aws.events","detail-type":"Object Created","body":"{}"}`))
 	for _, s := range []string{"", "null", "{}", "[]", `{"Records":[]}`, `{"Records":[{"eventSource":"aws:sns"}]}`, `{"version":"2.0","body":5}`, `{"records":[{"eventSource":"aws:sqs"}]}`} {
 		f.Add([]byte(s))
 	}
@@ -98,9 +117,21 @@ func FuzzEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		c := &whimsical{delivered: map[string]bool{}}
 		vis := &visRecorder{}
-		out, err := lambdaio.Handler(echo, c, vis, log)(context.Background(), raw)
+		runs := 0
+		sched := scheduleFunc(func(context.Context) (any, error) { runs++; return "ran", nil })
+		f := lambdaio.Function{API: echo, Consumer: c, Visibility: vis, Schedule: sched}
+		out, err := f.Handler(log)(context.Background(), raw)
 
 		msgs, isSQS := sqsRecords(raw)
+		if isScheduled(raw) {
+			if runs != 1 || err != nil || out != "ran" || c.called {
+				t.Fatalf("a scheduled event: runs %d, answer %#v, err %v, consumer called %v", runs, out, err, c.called)
+			}
+			return
+		}
+		if runs != 0 {
+			t.Fatalf("the schedule ran for an event that is not one: %s", raw)
+		}
 		if err != nil {
 			if out != nil {
 				t.Errorf("answered %#v beside the error %v", out, err)
