@@ -90,8 +90,15 @@ func newFleet(t *testing.T, moto *mototest.Moto, cfg fleetConfig) *fleet {
 	zd.Now = f.clock.Now
 	zd.AddOAuthClient(faultClient, faultClientSecret)
 	zd.DisableAPITokens(true)
-	for n := 0; n < cfg.tickets; n += readEvery {
-		zd.AddTicket(map[string]any{"id": ticketOf(n), "subject": zendeskSubject(n), "comment": map[string]any{"body": "from Zendesk"}})
+	// A hundred requesters, each with the solved tickets of the deliveries
+	// on their profile: the support state every delivery reads.
+	var requesters [profiles]int64
+	for k := range min(cfg.tickets, profiles) {
+		requesters[k] = zd.AddUser(zendesktest.User{Name: fmt.Sprintf("User %d", k), Email: fmt.Sprintf("user-%d@example.com", k), ExternalID: fmt.Sprintf("user-%d", k)})
+	}
+	for n := range cfg.tickets {
+		zd.AddTicket(map[string]any{"id": ticketOf(n), "subject": zendeskSubject(n), "comment": map[string]any{"body": "from Zendesk"},
+			"requester_id": requesters[n%profiles], "status": "solved"})
 	}
 	f.zdFaults = faulttest.NewInjector(cfg.seed+1, cfg.rate)
 	f.zdFaults.Kinds = cfg.kinds
@@ -144,7 +151,7 @@ func container(t *testing.T, bzc, zdc *http.Client, bzURL, zdURL string, store d
 	auth.Lifetime, auth.Now = 5*time.Minute, clock.Now
 	zc := zendesk.New(zbase, zdc, auth)
 	zc.Retry = inCall
-	svc := &tracking.Service{Braze: bc, Secrets: cache, Dedupe: store, Zendesk: zc, Queue: q, Now: clock.Now}
+	svc := &tracking.Service{Braze: bc, Secrets: cache, Dedupe: store, Zendesk: zc, Queue: q, Now: clock.Now, SupportState: true}
 	return &tracking.Handler{Service: svc, Now: clock.Now}
 }
 
@@ -153,13 +160,16 @@ func container(t *testing.T, bzc, zdc *http.Client, bzURL, zdURL string, store d
 // its own fault injector); the others have everything Braze needs.
 const readEvery = 5
 
+// profiles is how many Braze profiles the deliveries are spread over.
+const profiles = 100
+
 // body is delivery n's trigger body: a ticket of its own on one of a
 // hundred profiles.
 func body(n int) []byte {
 	if n%readEvery == 0 {
-		return fmt.Appendf(nil, `{"ticket_id": "%d", "status": "Solved", "external_id": "user-%d"}`, ticketOf(n), n%100)
+		return fmt.Appendf(nil, `{"ticket_id": "%d", "status": "Solved", "external_id": "user-%d"}`, ticketOf(n), n%profiles)
 	}
-	return fmt.Appendf(nil, `{"ticket_id": "%d", "status": "Solved", "external_id": "user-%d", "subject": "%s"}`, ticketOf(n), n%100, subject(n))
+	return fmt.Appendf(nil, `{"ticket_id": "%d", "status": "Solved", "external_id": "user-%d", "subject": "%s"}`, ticketOf(n), n%profiles, subject(n))
 }
 
 // subject is the subject delivery n's event must carry.
@@ -292,6 +302,7 @@ func (f *fleet) verify(t *testing.T, n int) outcome {
 	if len(lost) > 0 {
 		t.Errorf("lost %d deliveries: %s", len(lost), strings.Join(lost[:min(len(lost), 10)], ", "))
 	}
+	f.verifyState(t, n)
 	if q, d := f.moto.Count(t, f.url), f.moto.Count(t, f.dlq); q != 0 || d != 0 {
 		t.Errorf("the retry queue holds %d messages and its dead-letter queue %d, want none", q, d)
 	}
@@ -311,6 +322,38 @@ func (f *fleet) figures(t *testing.T, r *faulttest.Run, ds []*faulttest.Delivery
 	t.Logf("Braze: %d events created, %d distinct invocation ids; lost %d; doubled by a lost answer on /users/track %d (%d such faults), "+
 		"by an attempt that timed out after Braze stored it %d (%d such calls); doubled otherwise %d",
 		o.events, o.distinct, o.lost, o.doubledLost, o.lostFaults, o.doubledSlow, o.unanswered, o.doubledElse)
+}
+
+// verifyState checks the support state Braze got with the events: every
+// profile of a delivery has it, and every attributes object (whichever
+// attempt, retry or queue redelivery sent it) holds Zendesk's state: all
+// of the profile's tickets solved, the last the one with the highest id
+// (they share one updated_at).
+func (f *fleet) verifyState(t *testing.T, n int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, a := range f.bz.Attributes() {
+		ext, _ := a["external_id"].(string)
+		var k int
+		if _, err := fmt.Sscanf(ext, "user-%d", &k); err != nil || k < 0 || k >= min(n, profiles) {
+			t.Errorf("attributes on a profile no delivery names: %v", a)
+			continue
+		}
+		seen[ext]++
+		last := k + (n-1-k)/profiles*profiles // the highest delivery on profile k
+		want := map[string]any{"zendesk_open_tickets": float64(0), "zendesk_last_ticket_id": float64(ticketOf(last)),
+			"zendesk_last_ticket_status": "solved", "zendesk_last_ticket_updated_at": epoch.Format(time.RFC3339)}
+		for key, v := range want {
+			if a[key] != v {
+				t.Errorf("%s: %s = %v, want %v (Zendesk's)", ext, key, a[key], v)
+			}
+		}
+	}
+	for k := range min(n, profiles) {
+		if ext := fmt.Sprintf("user-%d", k); seen[ext] == 0 {
+			t.Errorf("%s got events but no support state", ext)
+		}
+	}
 }
 
 func keys(m map[string]bool) []string {
