@@ -176,6 +176,9 @@ func TestQueuedBurst(t *testing.T) {
 	bz.AssumeProfilesExist() // every requester here is a Braze user
 	zd := zendesktest.New(zdAgent, zdToken)
 	t.Cleanup(zd.Close)
+	// The consumer reads each requester's support state when it sends:
+	// the burst's tickets are unknown to Zendesk, so each goes without.
+	zd.AddOAuthClient(faultClient, faultClientSecret)
 	q := &queue.Memory{Now: clock.Now, Visibility: 90 * time.Second}
 	store := dedupe.NewMemory()
 	store.Now = clock.Now
