@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -10,6 +11,9 @@ import (
 type Cursor struct {
 	Value string
 	Time  time.Time
+	// Done are the ids already handled in the page Value starts, so that
+	// a reading stopped midway through a page does not do them again.
+	Done []int64
 }
 
 // Cursors remembers export cursors by name, for good: a cursor is never
@@ -33,6 +37,7 @@ func (m *Memory) Cursor(_ context.Context, name string) (Cursor, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.cursors[name]
+	c.Done = slices.Clone(c.Done)
 	return c, ok, nil
 }
 
@@ -43,6 +48,7 @@ func (m *Memory) SaveCursor(_ context.Context, name string, c Cursor) error {
 	if m.cursors == nil {
 		m.cursors = map[string]Cursor{}
 	}
+	c.Done = slices.Clone(c.Done)
 	m.cursors[name] = c
 	return nil
 }

@@ -1,6 +1,7 @@
 package dedupe_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -18,12 +19,14 @@ func checkCursors(t *testing.T, s dedupe.Cursors) {
 		t.Fatalf("a fresh store has a cursor (%v, %v)", ok, err)
 	}
 	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	for i, c := range []dedupe.Cursor{{Value: "MTU4MDc1Mzc5OC4wfHw0MzJ8", Time: at}, {Value: `a"b\c`, Time: at.Add(time.Hour)}} {
+	for i, c := range []dedupe.Cursor{{Value: "MTU4MDc1Mzc5OC4wfHw0MzJ8", Time: at}, {Value: `a"b\c`, Time: at.Add(time.Hour), Done: []int64{3, 1000000000001, 7}},
+		{Value: "next", Time: at.Add(2 * time.Hour)}} {
 		if err := s.SaveCursor(ctx, "tickets", c); err != nil {
 			t.Fatal(err)
 		}
 		got, ok, err := s.Cursor(ctx, "tickets")
-		if !ok || err != nil || got.Value != c.Value || !got.Time.Equal(c.Time) {
+		want := slices.Sorted(slices.Values(c.Done))
+		if !ok || err != nil || got.Value != c.Value || !got.Time.Equal(c.Time) || !slices.Equal(slices.Sorted(slices.Values(got.Done)), want) {
 			t.Fatalf("save %d: read %+v, %v, %v", i, got, ok, err)
 		}
 	}

@@ -3,6 +3,7 @@ package dedupe
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 const (
 	attrCursor     = "cursor"
 	attrCursorTime = "cursor_time" // epoch seconds
+	attrCursorDone = "cursor_done" // a number set; absent when empty (DynamoDB has no empty set)
 )
 
 // Cursor implements Cursors with one consistent read, so that a run sees
@@ -37,19 +39,36 @@ func (d *DynamoDB) Cursor(ctx context.Context, name string) (Cursor, bool, error
 			c.Time = time.Unix(sec, 0).UTC()
 		}
 	}
+	if ns, ok := out.Item[attrCursorDone].(*types.AttributeValueMemberNS); ok {
+		for _, v := range ns.Value {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				c.Done = append(c.Done, n)
+			}
+		}
+		slices.Sort(c.Done)
+	}
 	return c, true, nil
 }
 
 // SaveCursor implements Cursors with one PutItem.
 func (d *DynamoDB) SaveCursor(ctx context.Context, name string, c Cursor) error {
-	_, err := d.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &d.Table,
-		Item: map[string]types.AttributeValue{
-			attrID:         strAV(cursorKey(name)),
-			attrCursor:     strAV(c.Value),
-			attrCursorTime: numAV(c.Time.Unix()),
-		},
-	})
+	item := map[string]types.AttributeValue{
+		attrID:         strAV(cursorKey(name)),
+		attrCursor:     strAV(c.Value),
+		attrCursorTime: numAV(c.Time.Unix()),
+	}
+	if len(c.Done) > 0 {
+		set := map[string]bool{}
+		ns := &types.AttributeValueMemberNS{}
+		for _, n := range c.Done {
+			if v := strconv.FormatInt(n, 10); !set[v] {
+				set[v] = true
+				ns.Value = append(ns.Value, v)
+			}
+		}
+		item[attrCursorDone] = ns
+	}
+	_, err := d.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &d.Table, Item: item})
 	if err != nil {
 		return fmt.Errorf("dedupe: saving cursor %s in DynamoDB table %s: %w", name, d.Table, err)
 	}

@@ -62,45 +62,52 @@ type Run struct {
 }
 
 // Run reads the export from the saved cursor (or Backfill ago), page by
-// page; refreshes each page's requesters, each once a run, in one
-// /users/track call per Braze's object limit; and saves the cursor after
-// each page, so that a run that fails midway is resumed by the next from
-// the page it was on. It stops at the end of the stream or when its time
-// runs short.
+// page, and refreshes each page's requesters, each once a run, in
+// /users/track calls of Braze's object limit. After each call it saves the
+// page's cursor with the requesters done so far, and after each page the
+// next page's: a run that stops midway (out of time, or failing) is taken
+// up by the next from where it stopped, however large a page. It stops
+// at the end of the stream, or Reserve before its context ends.
 func (r *Reconciler) Run(ctx context.Context) (out Run, err error) {
 	s := r.Service
-	now := s.now()
 	c, ok, err := r.Cursors.Cursor(ctx, CursorName)
 	if err != nil {
 		return Run{}, &StoreError{Err: err}
 	}
-	start := now.Add(-r.Backfill)
 	if !ok {
-		c = dedupe.Cursor{Time: start}
+		c = dedupe.Cursor{Time: s.now().Add(-r.Backfill)} // no cursor yet: start there
 	}
-	refreshed := map[int64]bool{}
+	start := c.Time // where a reading without a cursor starts
 	defer func() {
 		out.CursorTime = isoTime(c.Time)
 		if r.Metrics != nil {
 			r.Metrics.Reconciled(out.RequestersRefreshed, s.now().Sub(c.Time))
 		}
 	}()
-	for !r.short(ctx) {
-		if err := r.ExportPacer.Wait(ctx); err != nil {
+	work, cancel := r.workTime(ctx)
+	defer cancel()
+	refreshed := map[int64]bool{}
+	for {
+		if err := r.ExportPacer.Wait(work); err != nil {
 			return out, nil // out of time: the next run goes on
 		}
-		page, err := r.Export.ExportTickets(ctx, c.Value, start)
+		page, err := r.Export.ExportTickets(work, c.Value, start)
+		if err != nil && work.Err() != nil {
+			return out, nil
+		}
 		if err != nil {
 			return out, fmt.Errorf("reading the incremental ticket export: %w", err)
 		}
 		out.TicketsSeen += len(page.Tickets)
-		n, err := r.refresh(ctx, page.Tickets, refreshed)
+		var n int
+		var stopped bool
+		c, n, stopped, err = r.refresh(work, ctx, c, page.Tickets, refreshed)
 		out.RequestersRefreshed += n
-		if err != nil && ctx.Err() != nil {
-			return out, nil // out of time mid-page: the next run reads it again
-		}
 		if err != nil {
 			return out, err
+		}
+		if stopped {
+			return out, nil // the page's cursor and what was done of it are saved
 		}
 		next := dedupe.Cursor{Value: page.AfterCursor, Time: c.Time}
 		for _, t := range page.Tickets {
@@ -121,72 +128,129 @@ func (r *Reconciler) Run(ctx context.Context) (out Run, err error) {
 		}
 		c = next
 		if page.EndOfStream {
-			break
+			return out, nil
 		}
 	}
-	return out, nil
 }
 
-// short reports a run whose context ends within the reserve.
-func (r *Reconciler) short(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
+// workTime is ctx ending Reserve before it, so that what was done is
+// still sent and saved in the time ctx has.
+func (r *Reconciler) workTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, dl.Add(-r.Reserve))
 	}
-	dl, ok := ctx.Deadline()
-	return ok && time.Until(dl) < r.Reserve
+	return context.WithCancel(ctx)
 }
 
-// refresh sends the state of the requesters of ts not refreshed yet in
-// this run, and says how many it sent. A requester who no longer exists
-// or has no identifier Braze knows is passed over.
-func (r *Reconciler) refresh(ctx context.Context, ts []zendesk.TicketState, done map[int64]bool) (int, error) {
+// refresh sends the state of the requesters of ts that neither this run
+// nor an earlier reading of the page (c.Done) refreshed, in calls of
+// Braze's object limit, saving c with the requesters done after each.
+// stopped is work running out: what was read is sent, under ctx. It
+// returns c as saved, and how many requesters it refreshed.
+func (r *Reconciler) refresh(work, ctx context.Context, c dedupe.Cursor, ts []zendesk.TicketState, run map[int64]bool) (dedupe.Cursor, int, bool, error) {
 	s := r.Service
-	var attrs []braze.Object
-	var ids []int64
-	for _, t := range ts {
-		id := t.RequesterID
-		if id == 0 || done[id] || slices.Contains(ids, id) {
-			continue
-		}
-		if _, cached := s.identities.get(id); !cached {
-			if err := r.Pacer.Wait(ctx); err != nil {
-				return 0, err
-			}
-		}
-		p, err := s.identity(ctx, id)
-		if err != nil {
-			if skippable(err) {
-				continue
-			}
-			return 0, err
-		}
-		if err := r.Pacer.Wait(ctx); err != nil {
-			return 0, err
-		}
-		tickets, err := s.Zendesk.RequestedTickets(ctx, id)
-		if errors.Is(err, zendesk.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		a := braze.Object{p.key: p.value}
-		for k, v := range StateAttributes(tickets) {
-			a[k] = v
-		}
-		attrs = append(attrs, a)
-		ids = append(ids, id)
-	}
-	for _, b := range braze.Batches(braze.Track{Attributes: attrs}, s.limit()) {
-		if _, err := s.send(ctx, b); err != nil {
-			return 0, err
-		}
-	}
-	for _, id := range ids {
+	done := map[int64]bool{}
+	for _, id := range c.Done {
 		done[id] = true
 	}
-	return len(ids), nil
+	var batch []braze.Object
+	var handled []int64 // since the last save: refreshed, or passed over
+	n := 0
+	flush := func() error {
+		if len(handled) == 0 {
+			return nil
+		}
+		if len(batch) > 0 {
+			if _, err := s.send(ctx, braze.Track{Attributes: batch}); err != nil {
+				return err
+			}
+		}
+		saved := c
+		saved.Done = append(slices.Clip(c.Done), handled...)
+		if err := r.Cursors.SaveCursor(ctx, CursorName, saved); err != nil {
+			return &StoreError{Err: err}
+		}
+		c = saved
+		n += len(batch)
+		batch, handled = nil, nil
+		return nil
+	}
+	stopped := false
+	for _, t := range ts {
+		id := t.RequesterID
+		if id == 0 || done[id] || run[id] {
+			continue
+		}
+		a, err := r.state(work, id)
+		var held *pacerStop
+		if err != nil && (work.Err() != nil || errors.As(err, &held)) {
+			stopped = true
+			break
+		}
+		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return c, n, false, ferr
+			}
+			return c, n, false, err
+		}
+		done[id], run[id] = true, true
+		handled = append(handled, id)
+		if a != nil {
+			batch = append(batch, a)
+		}
+		if len(batch) >= s.limit() {
+			if err := flush(); err != nil {
+				return c, n, false, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return c, n, false, err
+	}
+	return c, n, stopped, nil
 }
+
+// state is the attributes object of requester id, or nil for one
+// reconciliation cannot address (gone, or without an external id or
+// email).
+func (r *Reconciler) state(ctx context.Context, id int64) (braze.Object, error) {
+	s := r.Service
+	if _, cached := s.identities.get(id); !cached {
+		if err := r.Pacer.Wait(ctx); err != nil {
+			return nil, &pacerStop{err}
+		}
+	}
+	p, err := s.identity(ctx, id)
+	if err != nil {
+		if skippable(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if err := r.Pacer.Wait(ctx); err != nil {
+		return nil, &pacerStop{err}
+	}
+	tickets, err := s.Zendesk.RequestedTickets(ctx, id)
+	if errors.Is(err, zendesk.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := braze.Object{p.key: p.value}
+	for k, v := range StateAttributes(tickets) {
+		a[k] = v
+	}
+	return a, nil
+}
+
+// pacerStop is a pacer that will not let the next call go in the time
+// left (its context ended, or its budget is spent past it): the run stops
+// there, and the next goes on.
+type pacerStop struct{ err error }
+
+func (e *pacerStop) Error() string { return "paced out of time: " + e.err.Error() }
+func (e *pacerStop) Unwrap() error { return e.err }
 
 // skippable is a requester reconciliation cannot address: gone, or
 // without an external id or email.

@@ -169,19 +169,21 @@ func TestReconcileResumesFromItsCursorAndKeepsPace(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the run did not fail: %+v", first)
 	}
-	if first.RequestersRefreshed != 250 || first.TicketsSeen != 1200 {
-		t.Errorf("first run = %+v, want the first page's 250 refreshed", first)
+	// The first page's 250, and the 10 of the second read before the
+	// failure, each sent and saved as done.
+	if first.RequestersRefreshed != 260 || first.TicketsSeen != 1200 {
+		t.Errorf("first run = %+v, want 260 refreshed", first)
 	}
 	saved, ok, _ := cursors.Cursor(context.Background(), tracking.CursorName)
-	if !ok || saved.Value == "" {
-		t.Fatal("no cursor saved after the first page")
+	if !ok || saved.Value == "" || len(saved.Done) != 10 {
+		t.Fatalf("cursor saved = %+v, want the second page's, with its 10 requesters done", saved)
 	}
 	second, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.RequestersRefreshed != 50 || second.TicketsSeen != 200 {
-		t.Errorf("second run = %+v, want the second page's 50", second)
+	if second.RequestersRefreshed != 40 || second.TicketsSeen != 200 {
+		t.Errorf("second run = %+v, want the second page's other 40", second)
 	}
 	writes := map[string]int{}
 	for _, a := range f.bz.Attributes() {
@@ -221,4 +223,60 @@ func TestReconcileResumesFromItsCursorAndKeepsPace(t *testing.T) {
 	if limited > 0 {
 		t.Errorf("the export was refused %d times for its rate limit", limited)
 	}
+}
+
+// A page too large for one run's time is worked off over several runs,
+// each going on from the requesters the last saved as done.
+func TestReconcileWorksOffAPageOverRuns(t *testing.T) {
+	f, clock := stateFixture(t)
+	var slept time.Duration
+	r, cursors, _ := reconciler(f, clock, 100, &slept)
+	for i := range 120 {
+		ext := fmt.Sprintf("w-%03d", i)
+		id := f.zd.AddUser(zendesktest.User{Name: ext, Email: ext + "@example.com", ExternalID: ext})
+		f.zd.AddTicket(map[string]any{"subject": "s", "requester_id": id, "status": "open"})
+	}
+	clock.Add(2 * time.Minute)
+	// Each run may make 30 requests: a user and a ticket list for 15.
+	limited := &countdown{left: 30}
+	r.Pacer = limited
+	total := 0
+	for run := 0; run < 20 && total < 120; run++ {
+		limited.left = 30
+		out, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.RequestersRefreshed == 0 {
+			t.Fatalf("run %d made no progress (%+v): a page larger than a run never ends", run, out)
+		}
+		total += out.RequestersRefreshed
+	}
+	writes := map[any]int{}
+	for _, a := range f.bz.Attributes() {
+		writes[a["external_id"]]++
+	}
+	if total != 120 || len(writes) != 120 {
+		t.Fatalf("refreshed %d, profiles written %d; want 120", total, len(writes))
+	}
+	for ext, n := range writes {
+		if n != 1 {
+			t.Errorf("%v written %d times", ext, n)
+		}
+	}
+	if c, _, _ := cursors.Cursor(context.Background(), tracking.CursorName); len(c.Done) != 0 {
+		t.Errorf("the page is finished, and its done list kept: %v", c.Done)
+	}
+}
+
+// countdown lets left calls through, then answers as a run out of time
+// does: its context's error.
+type countdown struct{ left int }
+
+func (c *countdown) Wait(context.Context) error {
+	if c.left <= 0 {
+		return context.DeadlineExceeded
+	}
+	c.left--
+	return nil
 }
