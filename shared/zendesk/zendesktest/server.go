@@ -71,6 +71,10 @@ type Server struct {
 	tokens       map[string]*accessToken
 	apiTokensOff bool
 
+	// TokenLifetime is the expires_in of a token whose request names none;
+	// zero means MaxTokenLifetime. Set it before the first request.
+	TokenLifetime time.Duration
+
 	// Now is the clock Idempotency-Key records age by; nil means time.Now.
 	// Set it before the first request.
 	Now func() time.Time
