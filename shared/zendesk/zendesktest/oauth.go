@@ -171,13 +171,16 @@ func (s *Server) mint(w http.ResponseWriter, r *http.Request, body []byte) {
 	c, ok := s.clients[req.ClientID]
 	if ok && !c.confidential {
 		// The client credentials grant is for confidential clients only.
-		oauthError(w, http.StatusBadRequest, "unauthorized_client", "The client is not authorized to perform this request using this method.")
+		oauthError(w, http.StatusBadRequest, "unauthorized_client", "The authenticated client is not authorized to use the access grant type provided.")
 		return
 	}
 	if !ok || req.ClientSecret != c.secret {
-		// RFC 6749 §5.2: invalid_client may be 401.
+		// RFC 6749 §5.2: invalid_client may be 401. The description is
+		// Zendesk's own, as quoted in a Zendesk help-center thread on
+		// "Using OAuth authentication with your application" (it is
+		// rack-oauth2's default text, as invalid_token's is).
 		oauthError(w, http.StatusUnauthorized, "invalid_client",
-			"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+			"The client identifier provided is invalid, the client failed to authenticate, the client did not include its credentials, provided multiple client credentials, or used unsupported credentials type.")
 		return
 	}
 	scopes := strings.Fields(req.Scope)
@@ -190,7 +193,10 @@ func (s *Server) mint(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	lifetime := MaxTokenLifetime
+	lifetime := s.TokenLifetime
+	if lifetime == 0 {
+		lifetime = MaxTokenLifetime
+	}
 	if req.ExpiresIn != nil {
 		lifetime = time.Duration(*req.ExpiresIn) * time.Second
 		if lifetime < MinTokenLifetime || lifetime > MaxTokenLifetime {

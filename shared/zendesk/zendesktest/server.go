@@ -74,6 +74,10 @@ type Server struct {
 	exportCalls []time.Time
 	exportPage  int // tickets an export page holds; 0 is ExportPageSize
 
+	// TokenLifetime is the expires_in of a token whose request names none;
+	// zero means MaxTokenLifetime. Set it before the first request.
+	TokenLifetime time.Duration
+
 	// Now is the clock Idempotency-Key records age by; nil means time.Now.
 	// Set it before the first request.
 	Now func() time.Time
