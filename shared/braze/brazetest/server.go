@@ -51,7 +51,8 @@ type Server struct {
 
 	mu         sync.Mutex
 	key        string
-	limit      int // objects per request
+	denied     bool // the key lacks the users.track permission
+	limit      int  // objects per request
 	profiles   profiles
 	attributes []map[string]any
 	events     []map[string]any
@@ -71,6 +72,16 @@ func (s *Server) SetAPIKey(k string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.key = k
+}
+
+// DenyTrack takes the users.track permission from the key (or gives it
+// back). Braze answers such a key "403 Access Denied: The REST API Key you
+// are using does not have sufficient permissions" (its fatal errors),
+// before it reads the body.
+func (s *Server) DenyTrack(deny bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied = deny
 }
 
 // SetObjectsPerRequest sets the contract's limit on objects per request,
@@ -122,10 +133,14 @@ func deepClone(v any) any {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
-	key := s.key
+	key, denied := s.key, s.denied
 	s.mu.Unlock()
 	if status, msg := authorize(r.Header.Get("Authorization"), key); status != 0 {
 		reply(w, status, map[string]any{"message": msg})
+		return
+	}
+	if denied {
+		reply(w, http.StatusForbidden, map[string]any{"message": "Access Denied"})
 		return
 	}
 	if r.URL.Path != TrackPath {

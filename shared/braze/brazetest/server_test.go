@@ -782,3 +782,43 @@ func TestLongAttributeNotStored(t *testing.T) {
 		t.Errorf("stored %v: the long attribute must be left out, the rest kept", got)
 	}
 }
+
+// TestEmptyBodyAndPermission: the key is judged before the body, so an
+// empty object shows whether a key may call /users/track and writes
+// nothing whatever the answer.
+func TestEmptyBodyAndPermission(t *testing.T) {
+	const restKey = "0b2f7c1e-4d5a-4e8b-9c3d-2a1f0e9d8c7b"
+	for _, tc := range []struct {
+		name    string
+		auth    string
+		deny    bool
+		want    int
+		message string
+	}{
+		{"valid key", "Bearer " + restKey, false, http.StatusBadRequest, noData},
+		{"no key", "", false, http.StatusUnauthorized, "Unknown or missing REST API Key"},
+		{"unknown key", "Bearer " + strings.Replace(restKey, "0b2f", "1b2f", 1), false, http.StatusNotFound, "Unknown REST API Key"},
+		{"key without users.track", "Bearer " + restKey, true, http.StatusForbidden, "Access Denied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(restKey)
+			defer s.Close()
+			s.DenyTrack(tc.deny)
+			a := call(t, s, http.MethodPost, TrackPath, tc.auth, "application/json", "{}")
+			if a.status != tc.want || a.body["message"] != tc.message {
+				t.Errorf("%d %v, want %d %q", a.status, a.body["message"], tc.want, tc.message)
+			}
+			if x, y, z := stored(s); x+y+z != 0 {
+				t.Errorf("stored %d attributes, %d events, %d purchases", x, y, z)
+			}
+		})
+	}
+	// Given back, the permission works again, for a real body too.
+	s := New(restKey)
+	defer s.Close()
+	s.DenyTrack(true)
+	s.DenyTrack(false)
+	if a := call(t, s, http.MethodPost, TrackPath, "Bearer "+restKey, "application/json", js(t, obj{"events": []obj{event("u1")}})); a.status != http.StatusCreated {
+		t.Errorf("status %d after the permission was given back", a.status)
+	}
+}
