@@ -198,6 +198,9 @@ var mutations = []mutation{
 	{"Dashboard", "a dead-letter queue is missing", func(t *Template) {
 		editDashboard(t, "${ZendeskToBrazeDeadLetterQueue.QueueName}", "${ZendeskToBrazeRetryQueue.QueueName}")
 	}},
+	{"Dashboard", "no LegacyZendeskToken of a function", func(t *Template) {
+		editDashboard(t, `"LegacyZendeskToken", "Function", "ZendeskToBraze"`, `"LegacyZendeskTokens", "Function", "ZendeskToBraze"`)
+	}},
 	{"Dashboard", "no API 4xx", func(t *Template) {
 		editDashboard(t, `"4xx", "ApiId"`, `"Count", "ApiId"`)
 	}},

@@ -426,6 +426,9 @@ func checkDashboard(t *Template) []string {
 			want(namespace, "QueueRedeliveries", map[string]string{"Function": fn, "Outcome": o}, "")
 		}
 		want(namespace, "CredentialFailures", map[string]string{"Function": fn}, "")
+		// Which deployments still call Zendesk with an API token, to
+		// migrate before Zendesk switches API tokens off.
+		want(namespace, "LegacyZendeskToken", map[string]string{"Function": fn}, "Sum")
 		// The Status values are open-ended (codes and classes): a search
 		// over the Function and Status dimensions shows each.
 		status := false
