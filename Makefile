@@ -28,7 +28,7 @@ FUZZ_TARGETS := \
 	./shared/tracking:FuzzBrazeTime \
 	./shared/lambdaio:FuzzEvent
 
-.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive secrets
+.PHONY: all build build-native tools check-tools test unit fuzz demo-check lint bench deploy clean demo local invoke sign redrive secrets check-credentials
 
 all: build
 
@@ -128,6 +128,19 @@ deploy:
 secrets:
 	@test -n "$(FN)" || { echo "usage: make secrets FN=BrazeToZendesk|ZendeskToBraze [STACK=$(STACK)] [KEYS=key1,key2]" >&2; exit 2; }
 	@$(GO) run ./cmd/secrets -fn $(FN) -stack $(STACK) $(if $(KEYS),-keys $(KEYS))
+
+## check-credentials: after filling a secret, mint a Zendesk token, show whom it acts as and its scopes, prove the Braze key; never prints a secret (FN=BrazeToZendesk|ZendeskToBraze [STACK=…]; or SECRETS=local/secrets.json ZENDESK=acme BRAZE=https://rest.iad-01.braze.com [FN=…])
+check-credentials:
+	@fn="$(patsubst %Function,%,$(FN))"; \
+	if [ -n "$(SECRETS)" ]; then \
+		exec $(GO) run ./cmd/check -secrets "$(SECRETS)" -fn "$$fn" -zendesk "$(ZENDESK)" -braze "$(BRAZE)"; \
+	fi; \
+	case "$$fn" in BrazeToZendesk|ZendeskToBraze) ;; \
+		*) echo "usage: make check-credentials FN=BrazeToZendesk|ZendeskToBraze [STACK=$(STACK)], or SECRETS=local/secrets.json ZENDESK=acme BRAZE=https://rest.iad-01.braze.com" >&2; exit 2;; esac; \
+	param() { aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Parameters[?ParameterKey=='$$1'].ParameterValue" --output text; }; \
+	zendesk="$(ZENDESK)"; test -n "$$zendesk" || zendesk=$$(param ZendeskSubdomain); \
+	braze="$(BRAZE)"; test -n "$$braze" -o "$$fn" != ZendeskToBraze || braze=$$(param BrazeRestEndpoint); \
+	$(GO) run ./cmd/check -fn "$$fn" -stack "$(STACK)" -zendesk "$$zendesk" -braze "$$braze"
 
 ## redrive: move a function's dead letters back to its retry queue, once its cause is fixed (FN=BrazeToZendesk|ZendeskToBraze)
 redrive:
