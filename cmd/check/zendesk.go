@@ -165,5 +165,5 @@ func lifetime(expiry time.Time) string {
 		return "with no expiry"
 	}
 	return fmt.Sprintf("valid until %s (%s; the function mints a new one shortly before)",
-		expiry.UTC().Format("2006-01-02 15:04 MST"), time.Until(expiry).Round(time.Minute))
+		expiry.UTC().Format("2006-01-02 15:04 MST"), strings.TrimSuffix(time.Until(expiry).Round(time.Minute).String(), "0s"))
 }
