@@ -66,3 +66,16 @@ func TestMeAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestMeOnOAuth: with a client credentials token, Me names the client's
+// owner.
+func TestMeOnOAuth(t *testing.T) {
+	r := newOAuthRig(t, oauthSecret(), zendesk.ScopesReadTickets)
+	me, err := r.c.Me(context.Background())
+	if err != nil || me.ID == 0 || me.Role != zendesk.RoleAdmin || me.Name == "" {
+		t.Fatalf("Me = %+v, %v", me, err)
+	}
+	if n := r.zd.TokensMinted(); n != 1 {
+		t.Errorf("%d tokens minted", n)
+	}
+}
