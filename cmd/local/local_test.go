@@ -134,7 +134,10 @@ func TestDemo(t *testing.T) {
 	// One round trip: the ticket filed is the one Braze hears was solved.
 	for _, want := range []string{`"ticket_id": 9000004`, "solves ticket 9000004", "webhook for ticket 9000004",
 		`"name": "zendesk_ticket_solved"`, `"external_id": "user-123"`, `"ticket_id": 9000004,`,
-		"the bridge answered Braze 201", "the bridge answered Zendesk 200"} {
+		"the bridge answered Braze 201", "the bridge answered Zendesk 200",
+		// Zendesk is called on OAuth: one token, minted with the client
+		// credentials grant, for the whole round trip.
+		"Zendesk received POST /oauth/tokens → 201", `"grant_type": "client_credentials"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -142,7 +145,11 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(out.String()[strings.Index(out.String(), "Done:"):], "http://") {
 		t.Errorf("the summary points at a stand-in that is gone: %s", out.String())
 	}
-	for _, secret := range []string{hookToken, hookSecret, "local-zendesk-api-token", "local-braze-api-key", "Authorization"} {
+	if n := strings.Count(out.String(), "POST /oauth/tokens"); n != 2 {
+		t.Errorf("%d token requests, want one per function", n)
+	}
+	for _, secret := range []string{hookToken, hookSecret, "local-zendesk-oauth-client-secret", "local_braze_bridge", "access_token",
+		"local-braze-api-key", "Authorization", "Bearer"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("demo output shows %q", secret)
 		}

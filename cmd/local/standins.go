@@ -12,6 +12,7 @@ import (
 
 	"github.com/brazezendesk/bridge/shared/braze/brazetest"
 	"github.com/brazezendesk/bridge/shared/secrets"
+	"github.com/brazezendesk/bridge/shared/zendesk"
 	"github.com/brazezendesk/bridge/shared/zendesk/zendesktest"
 )
 
@@ -39,7 +40,7 @@ func startTargets(o options, out io.Writer) (*targets, error) {
 	var closers []func()
 	switch {
 	case o.zendesk == "":
-		zd := zendesktest.New(vals.Get("zendesk_email"), vals.Get("zendesk_api_token"))
+		zd := zendeskStandIn(vals)
 		zd.AddSamples()
 		zd.Observe = func(r zendesktest.Request, status int) {
 			p.received("Zendesk", r.Method, r.Path, r.Header, r.Body, status)
@@ -69,6 +70,19 @@ func startTargets(o options, out io.Writer) (*targets, error) {
 	return t, nil
 }
 
+// zendeskStandIn is a Zendesk that accepts the credentials in the secrets
+// file as Zendesk would: its OAuth client, whose tokens it mints at
+// /oauth/tokens; an API token only when the file holds one and no OAuth
+// client (as accounts that can no longer create API tokens).
+func zendeskStandIn(v secrets.Values) *zendesktest.Server {
+	zd := zendesktest.New(v.Get(zendesk.KeyEmail), v.Get(zendesk.KeyAPIToken))
+	if id, secret := v.Get(zendesk.KeyOAuthClientID), v.Get(zendesk.KeyOAuthClientSecret); id != "" && secret != "" {
+		zd.AddOAuthClient(id, secret)
+		zd.DisableAPITokens(true)
+	}
+	return zd
+}
+
 // printer writes what the stand-ins receive, readably, one request at a time.
 type printer struct {
 	mu  sync.Mutex
@@ -83,7 +97,27 @@ func (p *printer) received(service, method, path string, h http.Header, body []b
 	if k := h.Get("Idempotency-Key"); k != "" {
 		fmt.Fprintf(p.out, "     Idempotency-Key: %s\n", k)
 	}
+	if service == "Zendesk" && path == zendesktest.TokensPath {
+		body = tokenRequest(body)
+	}
 	fmt.Fprintln(p.out, indent(pretty(body), "     "))
+}
+
+// tokenRequest is what may be shown of an OAuth token request: its grant
+// and scopes, never the client's id or secret.
+func tokenRequest(body []byte) []byte {
+	var req map[string]any
+	if json.Unmarshal(body, &req) != nil {
+		return []byte("(not shown)")
+	}
+	shown := map[string]any{}
+	for _, k := range []string{"grant_type", "scope", "expires_in"} {
+		if v, ok := req[k]; ok {
+			shown[k] = v
+		}
+	}
+	b, _ := json.Marshal(shown)
+	return b
 }
 
 // pretty indents JSON, or returns the bytes as they are.
