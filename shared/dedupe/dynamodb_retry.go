@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	bridgeretry "github.com/brazezendesk/bridge/shared/retry"
 )
 
 // The store's own retries of a write that records what already happened,
@@ -35,12 +37,5 @@ func (d *DynamoDB) wait(ctx context.Context, delay time.Duration) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, delay)
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return bridgeretry.Sleep(ctx, delay)
 }

@@ -62,7 +62,10 @@ func WithObserver(ctx context.Context, observe func(Attempt)) context.Context {
 }
 
 // sleep is swapped in tests that must not wait.
-var sleep = func(ctx context.Context, d time.Duration) error {
+var sleep = Sleep
+
+// Sleep waits d, or until ctx is done (then its error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

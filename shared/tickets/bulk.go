@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brazezendesk/bridge/shared/dedupe"
+	"github.com/brazezendesk/bridge/shared/retry"
 	"github.com/brazezendesk/bridge/shared/zendesk"
 )
 
@@ -569,14 +570,7 @@ func (b *Bulk) sleep(ctx context.Context, d time.Duration) error {
 	if b.Sleep != nil {
 		return b.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // lowerID is the form external ids are compared in: Zendesk ignores case.
