@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -137,4 +140,23 @@ func claimToken() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// live is the item of id's record, by one consistent read, while it has
+// not expired (live false: none, or expired); what names it in errors.
+func (d *DynamoDB) live(ctx context.Context, id, what string) (map[string]types.AttributeValue, bool, error) {
+	out, err := d.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &d.Table, Key: itemKey(id), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("dedupe: looking up %s in DynamoDB table %s: %w", what, d.Table, err)
+	}
+	rec, err := parseItem(out.Item)
+	if err != nil {
+		return nil, false, fmt.Errorf("dedupe: %s in DynamoDB table %s: %w", what, d.Table, err)
+	}
+	if !rec.liveAt(d.now()) {
+		return nil, false, nil
+	}
+	return out.Item, true, nil
 }

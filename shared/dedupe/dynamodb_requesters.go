@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -21,20 +20,11 @@ const (
 // RememberedRequester implements Requesters: one consistent read, so that
 // a requester another container resolved a moment ago is found.
 func (d *DynamoDB) RememberedRequester(ctx context.Context, key string) (Requester, bool, error) {
-	out, err := d.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &d.Table, Key: itemKey(requesterKey(key)), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return Requester{}, false, fmt.Errorf("dedupe: looking up a requester in DynamoDB table %s: %w", d.Table, err)
+	got, live, err := d.live(ctx, requesterKey(key), "a requester")
+	if err != nil || !live {
+		return Requester{}, false, err
 	}
-	rec, err := parseItem(out.Item)
-	if err != nil {
-		return Requester{}, false, fmt.Errorf("dedupe: a requester record in DynamoDB table %s: %w", d.Table, err)
-	}
-	if !rec.liveAt(d.now()) {
-		return Requester{}, false, nil
-	}
-	r, ok := parseRequester(out.Item)
+	r, ok := parseRequester(got)
 	return r, ok, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -22,27 +21,18 @@ const (
 
 // Submitted implements Submissions: one consistent read.
 func (d *DynamoDB) Submitted(ctx context.Context, key string) (Submission, bool, error) {
-	out, err := d.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &d.Table, Key: itemKey(submissionKey(key)), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return Submission{}, false, fmt.Errorf("dedupe: looking up a bulk submission in DynamoDB table %s: %w", d.Table, err)
-	}
-	rec, err := parseItem(out.Item)
-	if err != nil {
-		return Submission{}, false, fmt.Errorf("dedupe: a bulk submission in DynamoDB table %s: %w", d.Table, err)
-	}
-	if !rec.liveAt(d.now()) {
-		return Submission{}, false, nil
+	got, live, err := d.live(ctx, submissionKey(key), "a bulk submission")
+	if err != nil || !live {
+		return Submission{}, false, err
 	}
 	str := func(name string) string {
-		if v, ok := out.Item[name].(*types.AttributeValueMemberS); ok {
+		if v, ok := got[name].(*types.AttributeValueMemberS); ok {
 			return v.Value
 		}
 		return ""
 	}
 	num := func(name string) int64 {
-		if v, ok := out.Item[name].(*types.AttributeValueMemberN); ok {
+		if v, ok := got[name].(*types.AttributeValueMemberN); ok {
 			n, _ := strconv.ParseInt(v.Value, 10, 64)
 			return n
 		}
